@@ -1,0 +1,21 @@
+//! `impexsim`: a discrete-event simulator and load generator for the lifecycle
+//! of Azure Import/Export jobs.
+//!
+//! # Layout
+//!
+//! - `time`: the integer clock (`SimTime`, `SimDuration`) and timestamp text.
+//! - `model`: job and drive states, error events, the table of legal transitions.
+//! - `dist`: distributions and duration strings as scenario files write them.
+//! - `scenario`: TOML scenario files -> a validated `Scenario`.
+//! - `sim`: the engine: event queue, resources, the lifecycle rules.
+//! - `record`: finished rows handed from the engine to the writers.
+//! - `report`: CSV writers and summary metrics, over any `io::Write`.
+//! - `run`: one run of a scenario into an output directory.
+
+pub mod dist;
+pub mod model;
+pub mod record;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod time;

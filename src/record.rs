@@ -1,0 +1,145 @@
+//! Finished rows: what the engine hands to the writers and the metrics.
+//!
+//! A `JobRecord` with its `DriveRecord`s is produced once, when the job and
+//! all its drives are settled (or at the end of the run). Records are plain
+//! data; the engine's live state never leaves `sim`.
+
+use crate::model::{
+    CopyOutcome, DeletionReason, Disposition, DriveState, EventList, JobKind, JobState, Outcome,
+};
+use crate::time::{SimDuration, SimTime};
+
+/// One row of `jobs.csv`.
+#[derive(Clone, Debug)]
+pub struct JobRecord {
+    pub replication: u32,
+    /// The job name (`job` column).
+    pub name: String,
+    pub kind: JobKind,
+    /// Drives listed (import) or shipped by the customer (export).
+    pub drives: u32,
+    pub extra_drives: u32,
+    pub outcome: Outcome,
+    pub cancelled: bool,
+    /// Job and drive faults met.
+    pub faults: u32,
+    /// Operator contacts made about this job (SPEC 1.5 lists what counts).
+    pub contacts: u32,
+    pub created_at: SimTime,
+    pub shipping_at: Option<SimTime>,
+    pub received_at: Option<SimTime>,
+    pub transferring_at: Option<SimTime>,
+    pub packaging_at: Option<SimTime>,
+    /// When it became `Completed` or `Closed`.
+    pub finished_at: Option<SimTime>,
+    pub deleted_at: Option<SimTime>,
+    pub deletion_reason: Option<DeletionReason>,
+    pub events: EventList,
+    /// Time spent in each of `JobState::OPEN` (all visits summed), `None`
+    /// when the job never entered it.
+    pub state_time: [Option<SimDuration>; 6],
+    /// The state the job was last in (for the summary of an unfinished run).
+    pub last_state: JobState,
+    /// Created before `start + warmup`: written, left out of every metric.
+    pub in_warmup: bool,
+}
+
+impl JobRecord {
+    /// `finished_at - created_at`, for finished jobs.
+    pub fn end_to_end(&self) -> Option<SimDuration> {
+        self.finished_at.map(|finished| finished - self.created_at)
+    }
+}
+
+/// One row of `drives.csv`.
+#[derive(Clone, Debug)]
+pub struct DriveRecord {
+    pub replication: u32,
+    /// The job name (`job` column).
+    pub job: String,
+    /// 8-character uppercase hexadecimal serial.
+    pub drive: String,
+    pub extra: bool,
+    pub final_state: DriveState,
+    pub disposition: Disposition,
+    pub data_bytes: u64,
+    pub bytes_succeeded: u64,
+    pub copy_outcome: CopyOutcome,
+    /// Carrier delivery.
+    pub arrived_at: Option<SimTime>,
+    pub received_at: Option<SimTime>,
+    pub copy_start_at: Option<SimTime>,
+    /// The last copy attempt's end.
+    pub copy_end_at: Option<SimTime>,
+    /// The last time it was shipped back.
+    pub shipped_back_at: Option<SimTime>,
+    pub destroyed_at: Option<SimTime>,
+    /// When it first joined the copy queue.
+    pub queued_at: Option<SimTime>,
+}
+
+/// One snapshot row of `timeseries.csv`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimeseriesRow {
+    pub replication: u32,
+    /// Days since `start + warmup`.
+    pub day: u64,
+    pub time: SimTime,
+    /// Jobs in each of `JobState::OPEN`.
+    pub jobs_in_state: [u64; 6],
+    pub drives_on_site: u64,
+    pub receiving_queue: u64,
+    pub copy_queue: u64,
+    pub packaging_queue: u64,
+    pub receiving_busy: u64,
+    pub copy_busy: u64,
+    pub packaging_busy: u64,
+}
+
+/// One row of `events.csv` (`--trace`): a state transition.
+#[derive(Clone, Debug)]
+pub struct TraceEvent {
+    pub time: SimTime,
+    pub replication: u32,
+    pub job: String,
+    /// The drive serial for a drive transition, empty for a job transition.
+    pub drive: Option<String>,
+    pub from: TraceState,
+    pub to: TraceState,
+    /// What caused it, a short snake_case word (`shipping_update`, `copy_done`...).
+    pub cause: &'static str,
+}
+
+/// A state in the trace: job or drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceState {
+    Job(JobState),
+    Drive(DriveState),
+    /// Before the job or drive existed, or after it was deleted.
+    None,
+}
+
+/// Time-weighted statistics of one resource over `[start + warmup, start + horizon)`.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceStats {
+    /// Busy time over capacity x window.
+    pub utilisation: f64,
+    /// Queue wait of each item served whose job is outside the warm-up [days].
+    pub waits_days: Vec<f64>,
+    /// Time-average queue length over the window.
+    pub queue_length_mean: f64,
+    /// Longest queue seen in the window.
+    pub queue_length_max: u64,
+}
+
+/// Run-wide figures the engine measures directly (not derivable from rows).
+#[derive(Clone, Debug, Default)]
+pub struct RunStats {
+    pub receiving: ResourceStats,
+    pub copy: ResourceStats,
+    pub packaging: ResourceStats,
+    pub drives_on_site_mean: f64,
+    pub drives_on_site_peak: u64,
+    /// Length of the measurement window `horizon - warmup`.
+    pub window: SimDuration,
+}

@@ -1,0 +1,207 @@
+//! Simulated time: an integer clock in whole milliseconds.
+//!
+//! `SimTime` is an instant measured from the scenario's `simulation.start`;
+//! `SimDuration` is a signed span. Both are `i64` milliseconds, so arithmetic is
+//! exact and runs are reproducible. Floats appear only at the edges: in
+//! distributions (converted by `SimDuration::from_ms_f64`) and when a duration
+//! is written as decimal days.
+
+use std::fmt::Write as _;
+use std::ops::{Add, AddAssign, Sub};
+
+/// Milliseconds in one second, minute, hour and day.
+pub const MS_PER_SECOND: i64 = 1_000;
+pub const MS_PER_MINUTE: i64 = 60 * MS_PER_SECOND;
+pub const MS_PER_HOUR: i64 = 60 * MS_PER_MINUTE;
+pub const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
+
+/// An instant of simulated time [ms since the scenario start].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub i64);
+
+/// A span of simulated time [ms].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(pub i64);
+
+impl SimTime {
+    /// The scenario start.
+    pub const ZERO: SimTime = SimTime(0);
+
+    /// Milliseconds since the scenario start.
+    pub fn ms(self) -> i64 {
+        self.0
+    }
+}
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    pub fn from_days(days: i64) -> SimDuration {
+        SimDuration(days * MS_PER_DAY)
+    }
+
+    pub fn from_hours(hours: i64) -> SimDuration {
+        SimDuration(hours * MS_PER_HOUR)
+    }
+
+    pub fn from_minutes(minutes: i64) -> SimDuration {
+        SimDuration(minutes * MS_PER_MINUTE)
+    }
+
+    /// Rounds a float number of milliseconds to the clock's resolution; negative
+    /// values (a truncated distribution's rounding noise) become zero.
+    pub fn from_ms_f64(ms: f64) -> SimDuration {
+        if ms.is_nan() || ms <= 0.0 {
+            SimDuration(0)
+        } else if ms >= i64::MAX as f64 {
+            SimDuration(i64::MAX / 4)
+        } else {
+            SimDuration(ms.round() as i64)
+        }
+    }
+
+    pub fn ms(self) -> i64 {
+        self.0
+    }
+
+    /// The span in days, as a float (for statistics, never for the clock).
+    pub fn as_days_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_DAY as f64
+    }
+
+    /// A fraction of this span, rounded to the millisecond (`fraction` in [0, 1]).
+    pub fn scale(self, fraction: f64) -> SimDuration {
+        SimDuration::from_ms_f64(self.0 as f64 * fraction)
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, rhs: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, rhs: SimDuration) {
+        self.0 = self.0.saturating_add(rhs.0);
+    }
+}
+
+impl Sub<SimTime> for SimTime {
+    type Output = SimDuration;
+    fn sub(self, rhs: SimTime) -> SimDuration {
+        SimDuration(self.0 - rhs.0)
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, rhs: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(rhs.0))
+    }
+}
+
+/// Converts simulated instants to RFC 3339 UTC text, given the wall-clock
+/// instant of the scenario start.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    /// The scenario start [ms since the Unix epoch].
+    pub start_epoch_ms: i64,
+}
+
+impl Clock {
+    /// Appends `time` as `2026-01-05T00:00:00Z` (with `.fff` only when the
+    /// milliseconds are not zero).
+    pub fn write_rfc3339(&self, out: &mut String, time: SimTime) {
+        write_rfc3339_epoch_ms(out, self.start_epoch_ms + time.0);
+    }
+
+    pub fn rfc3339(&self, time: SimTime) -> String {
+        let mut out = String::with_capacity(24);
+        self.write_rfc3339(&mut out, time);
+        out
+    }
+}
+
+/// Appends the instant `epoch_ms` [ms since 1970-01-01T00:00:00Z] as RFC 3339.
+///
+/// Hand-written because it runs several times per output row: the civil date
+/// comes from Howard Hinnant's `civil_from_days` algorithm
+/// (<https://howardhinnant.github.io/date_algorithms.html>), checked against
+/// chrono in the tests below.
+pub fn write_rfc3339_epoch_ms(out: &mut String, epoch_ms: i64) {
+    let days = epoch_ms.div_euclid(MS_PER_DAY);
+    let ms_of_day = epoch_ms.rem_euclid(MS_PER_DAY);
+    let (year, month, day) = civil_from_days(days);
+    let hour = ms_of_day / MS_PER_HOUR;
+    let minute = ms_of_day % MS_PER_HOUR / MS_PER_MINUTE;
+    let second = ms_of_day % MS_PER_MINUTE / MS_PER_SECOND;
+    let milli = ms_of_day % MS_PER_SECOND;
+    let _ = write!(
+        out,
+        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
+    );
+    if milli != 0 {
+        let _ = write!(out, ".{milli:03}");
+    }
+    out.push('Z');
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Appends a duration as decimal days with six decimals (`1.500000`).
+pub fn write_days(out: &mut String, duration: SimDuration) {
+    let _ = write!(out, "{:.6}", duration.as_days_f64());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, SecondsFormat};
+
+    #[test]
+    fn rfc3339_matches_chrono() {
+        let samples = [
+            0_i64,
+            1,
+            999,
+            86_399_999,
+            951_782_400_000, // 2000-02-29
+            1_767_571_200_000,
+            1_767_571_200_123,
+            4_102_444_800_000, // 2100-01-01
+            -86_400_000,
+        ];
+        for epoch_ms in samples.into_iter().chain((0..2000).map(|i| i * 123_456_789_013)) {
+            let mut ours = String::new();
+            write_rfc3339_epoch_ms(&mut ours, epoch_ms);
+            let theirs = DateTime::from_timestamp_millis(epoch_ms)
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            assert_eq!(ours, theirs, "epoch ms {epoch_ms}");
+        }
+    }
+
+    #[test]
+    fn days_have_six_decimals() {
+        let mut out = String::new();
+        write_days(&mut out, SimDuration::from_hours(36));
+        assert_eq!(out, "1.500000");
+        out.clear();
+        write_days(&mut out, SimDuration(1));
+        assert_eq!(out, "0.000000");
+    }
+}
