@@ -16,6 +16,7 @@ pub mod dist;
 pub mod model;
 pub mod record;
 pub mod report;
+pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod time;

@@ -86,7 +86,9 @@ impl JobState {
     }
 
     pub fn parse(text: &str) -> Option<JobState> {
-        JobState::ALL.into_iter().find(|state| state.as_str() == text)
+        JobState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == text)
     }
 
     pub fn is_final(self) -> bool {
@@ -325,7 +327,9 @@ impl EventKind {
     }
 
     pub fn parse(text: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+        EventKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
     }
 }
 

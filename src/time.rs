@@ -102,6 +102,13 @@ impl Add for SimDuration {
     }
 }
 
+impl Sub for SimDuration {
+    type Output = SimDuration;
+    fn sub(self, rhs: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(rhs.0))
+    }
+}
+
 /// Converts simulated instants to RFC 3339 UTC text, given the wall-clock
 /// instant of the scenario start.
 #[derive(Clone, Copy, Debug)]
@@ -185,7 +192,10 @@ mod tests {
             4_102_444_800_000, // 2100-01-01
             -86_400_000,
         ];
-        for epoch_ms in samples.into_iter().chain((0..2000).map(|i| i * 123_456_789_013)) {
+        for epoch_ms in samples
+            .into_iter()
+            .chain((0..2000).map(|i| i * 123_456_789_013))
+        {
             let mut ours = String::new();
             write_rfc3339_epoch_ms(&mut ours, epoch_ms);
             let theirs = DateTime::from_timestamp_millis(epoch_ms)

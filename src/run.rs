@@ -1,0 +1,306 @@
+//! One run of a scenario into an output directory (SPEC 4, 5).
+//!
+//! Every file is written into a temporary directory beside the target
+//! (`.<name>.tmp-<pid>`), which is renamed into place only when everything is
+//! written: a failed or interrupted run never leaves a directory that looks
+//! complete. A target that already exists is replaced only if it looks like an
+//! earlier run's output (it holds `run.json`) or is empty.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
+use crate::report::{
+    DrivesWriter, EventsWriter, JobsWriter, Metric, MetricsCollector, RunInfo, TimeseriesWriter,
+    write_replications_long, write_run_json, write_summary_replications, write_summary_single,
+};
+use crate::scenario::Scenario;
+use crate::sim::{Progress, RecordSink, run_replication};
+use crate::time::Clock;
+
+/// How to run, beyond the scenario itself.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// The output directory.
+    pub out: PathBuf,
+    /// Write `events.csv`.
+    pub trace: bool,
+    /// The command line, recorded in `run.json`.
+    pub command: Vec<String>,
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// Metrics of each replication, in replication order.
+    pub metrics: Vec<Vec<Metric>>,
+    pub jobs: u64,
+    pub out: PathBuf,
+    pub wall_time_seconds: f64,
+}
+
+/// A run that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The target exists and does not look like an earlier run's output.
+    #[error("refusing to replace {path}: it exists and holds no run.json (choose another --out)")]
+    TargetInUse { path: PathBuf },
+    #[error("cannot write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Runs every replication of `scenario` and writes the output directory.
+pub fn run_to_dir(
+    scenario: &Scenario,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunOutcome, RunError> {
+    let started = Instant::now();
+    let target = options.out.clone();
+    check_target(&target)?;
+    let staging = staging_dir(&target);
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Io { path, source }
+    };
+    if let Some(parent) = staging.parent() {
+        fs::create_dir_all(parent).map_err(io_error(parent))?;
+    }
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir(&staging).map_err(io_error(&staging))?;
+    let result = write_all(scenario, options, &staging, progress, started);
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(error);
+        }
+    };
+    if let Err(error) = move_into_place(&staging, &target) {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(error);
+    }
+    Ok(RunOutcome {
+        out: target,
+        ..outcome
+    })
+}
+
+fn write_all(
+    scenario: &Scenario,
+    options: &RunOptions,
+    dir: &Path,
+    progress: &mut dyn FnMut(Progress),
+    started: Instant,
+) -> Result<RunOutcome, RunError> {
+    let clock = Clock {
+        start_epoch_ms: scenario.simulation.start.timestamp_millis(),
+    };
+    let create = |name: &str| -> Result<BufWriter<File>, RunError> {
+        let path = dir.join(name);
+        File::create(&path)
+            .map(|file| BufWriter::with_capacity(1 << 16, file))
+            .map_err(|source| RunError::Io { path, source })
+    };
+    let in_dir = |name: &str| {
+        let path = dir.join(name);
+        move |source| RunError::Io { path, source }
+    };
+    let mut sink = FileSink {
+        jobs: JobsWriter::new(create("jobs.csv")?, clock).map_err(in_dir("jobs.csv"))?,
+        drives: DrivesWriter::new(create("drives.csv")?, clock).map_err(in_dir("drives.csv"))?,
+        timeseries: TimeseriesWriter::new(create("timeseries.csv")?, clock)
+            .map_err(in_dir("timeseries.csv"))?,
+        events: if options.trace {
+            Some(EventsWriter::new(create("events.csv")?, clock).map_err(in_dir("events.csv"))?)
+        } else {
+            None
+        },
+        metrics: MetricsCollector::new(),
+        jobs_written: 0,
+        error: None,
+    };
+    let mut per_replication = Vec::new();
+    for replication in 0..scenario.simulation.replications {
+        let stats = run_replication(scenario, replication, &mut sink, progress);
+        if let Some(error) = sink.error.take() {
+            return Err(RunError::Io {
+                path: dir.to_path_buf(),
+                source: error,
+            });
+        }
+        let metrics = std::mem::replace(&mut sink.metrics, MetricsCollector::new()).finish(&stats);
+        per_replication.push(metrics);
+    }
+    let FileSink {
+        jobs,
+        drives,
+        timeseries,
+        events,
+        jobs_written,
+        ..
+    } = sink;
+    finish_file(jobs.finish(), dir, "jobs.csv")?;
+    finish_file(drives.finish(), dir, "drives.csv")?;
+    finish_file(timeseries.finish(), dir, "timeseries.csv")?;
+    if let Some(events) = events {
+        finish_file(events.finish(), dir, "events.csv")?;
+    }
+
+    let mut summary = create("summary.csv")?;
+    if per_replication.len() == 1 {
+        write_summary_single(&mut summary, &per_replication[0]).map_err(in_dir("summary.csv"))?;
+    } else {
+        write_summary_replications(&mut summary, &per_replication)
+            .map_err(in_dir("summary.csv"))?;
+        let mut long = create("replications.csv")?;
+        write_replications_long(&mut long, &per_replication).map_err(in_dir("replications.csv"))?;
+        finish_file(Ok(long), dir, "replications.csv")?;
+    }
+    finish_file(Ok(summary), dir, "summary.csv")?;
+
+    let wall_time_seconds = started.elapsed().as_secs_f64();
+    let info = RunInfo {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: options.command.clone(),
+        scenario_name: scenario.simulation.name.clone(),
+        seed: scenario.simulation.seed,
+        replications: scenario.simulation.replications,
+        jobs: jobs_written,
+        wall_time_seconds,
+        resolved_scenario: serde_json::to_value(&scenario.resolved)
+            .expect("a TOML table converts to JSON"),
+    };
+    let mut run_json = create("run.json")?;
+    write_run_json(&mut run_json, &info).map_err(in_dir("run.json"))?;
+    finish_file(Ok(run_json), dir, "run.json")?;
+
+    Ok(RunOutcome {
+        metrics: per_replication,
+        jobs: jobs_written,
+        out: dir.to_path_buf(),
+        wall_time_seconds,
+    })
+}
+
+/// Flushes a finished writer to disk.
+fn finish_file(
+    writer: io::Result<BufWriter<File>>,
+    dir: &Path,
+    name: &str,
+) -> Result<(), RunError> {
+    let error = |source| RunError::Io {
+        path: dir.join(name),
+        source,
+    };
+    let mut writer = writer.map_err(error)?;
+    writer.flush().map_err(error)?;
+    writer
+        .into_inner()
+        .map_err(|e| error(e.into_error()))?
+        .sync_all()
+        .map_err(error)
+}
+
+/// Sends each replication's rows to the writers and to the metrics.
+struct FileSink {
+    jobs: JobsWriter<BufWriter<File>>,
+    drives: DrivesWriter<BufWriter<File>>,
+    timeseries: TimeseriesWriter<BufWriter<File>>,
+    events: Option<EventsWriter<BufWriter<File>>>,
+    metrics: MetricsCollector,
+    jobs_written: u64,
+    /// The first write error; the run stops after the replication.
+    error: Option<io::Error>,
+}
+
+impl FileSink {
+    fn keep(&mut self, result: io::Result<()>) {
+        if let Err(error) = result {
+            self.error.get_or_insert(error);
+        }
+    }
+}
+
+impl RecordSink for FileSink {
+    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+        self.jobs_written += 1;
+        self.metrics.add_job(job, drives);
+        let result = self.jobs.write(job);
+        self.keep(result);
+        for drive in drives {
+            let result = self.drives.write(drive);
+            self.keep(result);
+        }
+    }
+
+    fn timeseries(&mut self, row: &TimeseriesRow) {
+        let result = self.timeseries.write(row);
+        self.keep(result);
+    }
+
+    fn wants_trace(&self) -> bool {
+        self.events.is_some()
+    }
+
+    fn trace(&mut self, event: &TraceEvent) {
+        if let Some(events) = &mut self.events {
+            let result = events.write(event);
+            self.keep(result);
+        }
+    }
+}
+
+/// The target may be replaced only if it is absent, empty, or an earlier run's output.
+fn check_target(target: &Path) -> Result<(), RunError> {
+    match fs::read_dir(target) {
+        Ok(mut entries) => {
+            if entries.next().is_none() || target.join("run.json").is_file() {
+                Ok(())
+            } else {
+                Err(RunError::TargetInUse {
+                    path: target.to_path_buf(),
+                })
+            }
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) if target.exists() => Err(RunError::Io {
+            path: target.to_path_buf(),
+            source: error,
+        }),
+        Err(_) => Ok(()),
+    }
+}
+
+fn staging_dir(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    let parent = target.parent().unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Renames the finished staging directory onto the target, replacing an
+/// earlier run's output.
+fn move_into_place(staging: &Path, target: &Path) -> Result<(), RunError> {
+    let io_error = |source| RunError::Io {
+        path: target.to_path_buf(),
+        source,
+    };
+    if target.exists() {
+        let old = staging.with_extension("old");
+        fs::rename(target, &old).map_err(io_error)?;
+        fs::rename(staging, target).map_err(io_error)?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(staging, target).map_err(io_error)?;
+    }
+    Ok(())
+}
