@@ -189,7 +189,7 @@ fn write_all(
     })
 }
 
-/// Flushes a finished writer to disk.
+/// Flushes a finished writer.
 fn finish_file(
     writer: io::Result<BufWriter<File>>,
     dir: &Path,
@@ -199,13 +199,10 @@ fn finish_file(
         path: dir.join(name),
         source,
     };
+    // Flushed, not synced: the rename makes the directory appear whole, and
+    // an fsync of every file would cost more than the run on a large output.
     let mut writer = writer.map_err(error)?;
-    writer.flush().map_err(error)?;
-    writer
-        .into_inner()
-        .map_err(|e| error(e.into_error()))?
-        .sync_all()
-        .map_err(error)
+    writer.flush().map_err(error)
 }
 
 /// Sends each replication's rows to the writers and to the metrics.

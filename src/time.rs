@@ -6,7 +6,7 @@
 //! distributions (converted by `SimDuration::from_ms_f64`) and when a duration
 //! is written as decimal days.
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::ops::{Add, AddAssign, Sub};
 
 /// Milliseconds in one second, minute, hour and day.
@@ -120,14 +120,14 @@ pub struct Clock {
 impl Clock {
     /// Appends `time` as `2026-01-05T00:00:00Z` (with `.fff` only when the
     /// milliseconds are not zero).
-    pub fn write_rfc3339(&self, out: &mut String, time: SimTime) {
+    pub fn write_rfc3339(&self, out: &mut Vec<u8>, time: SimTime) {
         write_rfc3339_epoch_ms(out, self.start_epoch_ms + time.0);
     }
 
     pub fn rfc3339(&self, time: SimTime) -> String {
-        let mut out = String::with_capacity(24);
+        let mut out = Vec::with_capacity(24);
         self.write_rfc3339(&mut out, time);
-        out
+        String::from_utf8(out).expect("ascii")
     }
 }
 
@@ -137,22 +137,53 @@ impl Clock {
 /// comes from Howard Hinnant's `civil_from_days` algorithm
 /// (<https://howardhinnant.github.io/date_algorithms.html>), checked against
 /// chrono in the tests below.
-pub fn write_rfc3339_epoch_ms(out: &mut String, epoch_ms: i64) {
+pub fn write_rfc3339_epoch_ms(out: &mut Vec<u8>, epoch_ms: i64) {
     let days = epoch_ms.div_euclid(MS_PER_DAY);
     let ms_of_day = epoch_ms.rem_euclid(MS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
-    let hour = ms_of_day / MS_PER_HOUR;
-    let minute = ms_of_day % MS_PER_HOUR / MS_PER_MINUTE;
-    let second = ms_of_day % MS_PER_MINUTE / MS_PER_SECOND;
-    let milli = ms_of_day % MS_PER_SECOND;
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
-    );
-    if milli != 0 {
-        let _ = write!(out, ".{milli:03}");
+    if !(0..=9999).contains(&year) {
+        // Outside the four-digit years the fixed-width path below handles.
+        let _ = write!(out, "{year:04}-{month:02}-{day:02}T");
+        push_time_of_day(out, ms_of_day);
+        return;
     }
-    out.push('Z');
+    let year = year as u32;
+    let mut text = *b"0000-00-00T";
+    text[0] = b'0' + (year / 1000) as u8;
+    text[1] = b'0' + (year / 100 % 10) as u8;
+    text[2] = b'0' + (year / 10 % 10) as u8;
+    text[3] = b'0' + (year % 10) as u8;
+    text[5] = b'0' + (month / 10) as u8;
+    text[6] = b'0' + (month % 10) as u8;
+    text[8] = b'0' + (day / 10) as u8;
+    text[9] = b'0' + (day % 10) as u8;
+    out.extend_from_slice(&text);
+    push_time_of_day(out, ms_of_day);
+}
+
+/// Appends `HH:MM:SS[.fff]Z` for a millisecond of the day.
+fn push_time_of_day(out: &mut Vec<u8>, ms_of_day: i64) {
+    let hour = (ms_of_day / MS_PER_HOUR) as u32;
+    let minute = (ms_of_day % MS_PER_HOUR / MS_PER_MINUTE) as u32;
+    let second = (ms_of_day % MS_PER_MINUTE / MS_PER_SECOND) as u32;
+    let milli = (ms_of_day % MS_PER_SECOND) as u32;
+    let mut text = *b"00:00:00.000Z";
+    text[0] = b'0' + (hour / 10) as u8;
+    text[1] = b'0' + (hour % 10) as u8;
+    text[3] = b'0' + (minute / 10) as u8;
+    text[4] = b'0' + (minute % 10) as u8;
+    text[6] = b'0' + (second / 10) as u8;
+    text[7] = b'0' + (second % 10) as u8;
+    let text = if milli == 0 {
+        text[8] = b'Z';
+        &text[..9]
+    } else {
+        text[9] = b'0' + (milli / 100) as u8;
+        text[10] = b'0' + (milli / 10 % 10) as u8;
+        text[11] = b'0' + (milli % 10) as u8;
+        &text[..]
+    };
+    out.extend_from_slice(text);
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
@@ -170,8 +201,26 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Appends a duration as decimal days with six decimals (`1.500000`).
-pub fn write_days(out: &mut String, duration: SimDuration) {
-    let _ = write!(out, "{:.6}", duration.as_days_f64());
+///
+/// The digits are those of `format!("{:.6}", days_as_f64)`, computed in
+/// integers (a row has several of these); an exact tie between two
+/// millionths, where the float's binary rounding decides, takes the float path.
+pub fn write_days(out: &mut Vec<u8>, duration: SimDuration) {
+    let ms = duration.ms();
+    // days x 10^6 = ms x 10 / 864.
+    let scaled = i128::from(ms) * 10;
+    let (quotient, remainder) = (scaled.div_euclid(864), scaled.rem_euclid(864));
+    if remainder == 432 || ms < 0 {
+        let _ = write!(out, "{:.6}", duration.as_days_f64());
+        return;
+    }
+    let micro_days = quotient + i128::from(remainder > 432);
+    let _ = write!(
+        out,
+        "{}.{:06}",
+        micro_days / 1_000_000,
+        micro_days % 1_000_000
+    );
 }
 
 #[cfg(test)]
@@ -196,8 +245,9 @@ mod tests {
             .into_iter()
             .chain((0..2000).map(|i| i * 123_456_789_013))
         {
-            let mut ours = String::new();
+            let mut ours = Vec::new();
             write_rfc3339_epoch_ms(&mut ours, epoch_ms);
+            let ours = String::from_utf8(ours).unwrap();
             let theirs = DateTime::from_timestamp_millis(epoch_ms)
                 .unwrap()
                 .to_rfc3339_opts(SecondsFormat::AutoSi, true);
@@ -206,12 +256,23 @@ mod tests {
     }
 
     #[test]
+    fn days_match_float_formatting() {
+        for ms in (0..200_000).chain((0..20_000).map(|i| i * 7_919_777 + 13)) {
+            let mut ours = Vec::new();
+            write_days(&mut ours, SimDuration(ms));
+            let ours = String::from_utf8(ours).unwrap();
+            let float = format!("{:.6}", SimDuration(ms).as_days_f64());
+            assert_eq!(ours, float, "{ms} ms");
+        }
+    }
+
+    #[test]
     fn days_have_six_decimals() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         write_days(&mut out, SimDuration::from_hours(36));
-        assert_eq!(out, "1.500000");
+        assert_eq!(out, b"1.500000");
         out.clear();
         write_days(&mut out, SimDuration(1));
-        assert_eq!(out, "0.000000");
+        assert_eq!(out, b"0.000000");
     }
 }

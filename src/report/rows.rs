@@ -201,7 +201,7 @@ impl<W: Write> EventsWriter<W> {
 /// One CSV line being built: every field is appended followed by a comma,
 /// and `end` turns the last comma into the line break.
 struct Line {
-    text: String,
+    text: Vec<u8>,
     clock: Clock,
 }
 
@@ -215,49 +215,50 @@ impl Line {
             !field.contains([',', '"', '\n', '\r']),
             "CSV field needs quoting: {field:?}"
         );
-        self.text.push_str(field);
-        self.text.push(',');
+        self.text.extend_from_slice(field.as_bytes());
+        self.text.push(b',');
     }
 
     fn uint(&mut self, value: u64) {
         push_u64(&mut self.text, value);
-        self.text.push(',');
+        self.text.push(b',');
     }
 
     fn boolean(&mut self, value: bool) {
-        self.text.push_str(if value { "true," } else { "false," });
+        self.text
+            .extend_from_slice(if value { b"true," } else { b"false," });
     }
 
     fn time(&mut self, time: Option<SimTime>) {
         if let Some(time) = time {
             self.clock.write_rfc3339(&mut self.text, time);
         }
-        self.text.push(',');
+        self.text.push(b',');
     }
 
     fn days(&mut self, duration: Option<SimDuration>) {
         if let Some(duration) = duration {
             write_days(&mut self.text, duration);
         }
-        self.text.push(',');
+        self.text.push(b',');
     }
 
     fn events(&mut self, events: impl Iterator<Item = EventKind>) {
         for (position, kind) in events.enumerate() {
             if position > 0 {
-                self.text.push(';');
+                self.text.push(b';');
             }
-            self.text.push_str(kind.as_str());
+            self.text.extend_from_slice(kind.as_str().as_bytes());
         }
-        self.text.push(',');
+        self.text.push(b',');
     }
 
     /// The finished line, with its line break.
     fn end(&mut self) -> &[u8] {
         let comma = self.text.pop();
-        debug_assert_eq!(comma, Some(','));
-        self.text.push('\n');
-        self.text.as_bytes()
+        debug_assert_eq!(comma, Some(b','));
+        self.text.push(b'\n');
+        &self.text
     }
 }
 
@@ -265,7 +266,7 @@ fn start<W: Write>(mut out: W, clock: Clock, header: &str) -> io::Result<(W, Lin
     out.write_all(header.as_bytes())?;
     out.write_all(b"\n")?;
     let line = Line {
-        text: String::with_capacity(512),
+        text: Vec::with_capacity(512),
         clock,
     };
     Ok((out, line))
@@ -286,7 +287,7 @@ fn trace_state_name(state: TraceState) -> &'static str {
 
 /// Appends `value` in decimal. Hand-written because it runs for most fields
 /// of millions of rows, where `write!` and its formatting machinery show up.
-fn push_u64(out: &mut String, mut value: u64) {
+fn push_u64(out: &mut Vec<u8>, mut value: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {
@@ -297,9 +298,7 @@ fn push_u64(out: &mut String, mut value: u64) {
             break;
         }
     }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
+    out.extend_from_slice(&digits[start..]);
 }
 
 #[cfg(test)]
@@ -548,9 +547,9 @@ mod tests {
     #[test]
     fn integers_match_std_formatting() {
         for value in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
-            let mut out = String::new();
+            let mut out = Vec::new();
             push_u64(&mut out, value);
-            assert_eq!(out, value.to_string());
+            assert_eq!(out, value.to_string().as_bytes());
         }
     }
 }

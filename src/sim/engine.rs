@@ -364,6 +364,9 @@ impl<'a> Engine<'a> {
             }
         }
         self.write_settled();
+        if std::env::var_os("IMPEXSIM_DEBUG_STEPS").is_some() {
+            eprintln!("steps {steps} heap {}", self.queue.len());
+        }
         // The run ends at the last event, or at the drain limit when jobs are still open.
         let end = if self.live_jobs > 0 {
             run_end
@@ -1303,6 +1306,10 @@ impl Engine<'_> {
                 }
                 continue;
             } else {
+                if drive.state == DriveState::NeverReceived {
+                    // Listed as never received at an overdue deadline; here after all.
+                    self.note(j, EventKind::DriveLate);
+                }
                 self.set_drive_state(j, d, DriveState::Received, "received");
                 self.job_mut(j).drives[index].received_at.get_or_insert(now);
             }

@@ -203,7 +203,7 @@ fn assert_between(what: &str, time: DateTime<Utc>, low: DateTime<Utc>, high: Dat
     );
 }
 
-/// The day (`simulation.horizon` = 10d) as a number of days, for time averages.
+/// A duration in days, as the summary metrics write it.
 fn as_days(duration: TimeDelta) -> f64 {
     duration.num_milliseconds() as f64 / 86_400_000.0
 }
@@ -1452,6 +1452,18 @@ fn invariants_hold_on_a_busy_default_run() {
     check_invariants(&out);
 }
 
+/// The embedded default at full length (a year of jobs): no panic, and the
+/// same invariants. A full run once hit an illegal transition that short
+/// runs did not.
+#[test]
+fn invariants_hold_on_the_full_default_run() {
+    for seed in ["1", "2"] {
+        let out = run(&["--seed", seed]);
+        assert!(out.jobs.len() > 5000, "{} jobs", out.jobs.len());
+        check_invariants(&out);
+    }
+}
+
 #[track_caller]
 pub fn check_invariants(out: &Output) {
     let outcomes = ["completed", "closed", "expired", "unfinished"];
@@ -1578,4 +1590,362 @@ pub fn check_invariants(out: &Output) {
             .count();
         out.assert_metric(&format!("drives.{disposition}"), count as f64, 1e-9);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Arrivals, export jobs, warm-up and the end of the run.
+
+/// SPEC 3 `arrivals.process = "trace"` (CSV `created_at,job_type[,drives]`,
+/// relative to the scenario file); 1.5: "trace rows outside [start, start +
+/// horizon) are skipped with a warning".
+#[test]
+fn trace_arrivals_create_the_listed_jobs() {
+    let q = quiet();
+    let out = run_scenario("trace_arrivals.toml", &[]);
+    assert_eq!(out.jobs.len(), 2, "the row after the horizon is skipped");
+    let mut jobs: Vec<&Row> = out.jobs.iter().collect();
+    jobs.sort_by_key(|j| j.time_set("created_at"));
+    let expected = [(start(), "2"), (start() + days(1) + hours(12), "3")];
+    for (job, (created, drives)) in jobs.iter().zip(expected) {
+        job.assert_time("created_at", Some(created));
+        job.assert_text("drives", drives);
+        job.assert_text("outcome", "completed");
+        assert_happy_job(job, &q, &happy_path(&q, created));
+        assert_eq!(out.listed_drives_of(job).len().to_string(), drives);
+    }
+
+    let output = crate::impexsim()
+        .args(["validate"])
+        .arg(crate::data("trace_arrivals.toml"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr).to_lowercase();
+    assert!(
+        stderr.contains("warning"),
+        "no warning for the skipped row: {stderr}"
+    );
+}
+
+/// SPEC 1.5 Export jobs: "the customer ships drives_per_job empty drives ...
+/// each is Received when processed"; the copy and the return are those of an
+/// import job.
+#[test]
+fn export_job_follows_the_happy_path() {
+    let q = quiet();
+    let out = run_scenario("export.toml", &[]);
+    let job = out.only_job();
+    let p = happy_path(&q, start());
+    job.assert_text("job_type", "Export");
+    job.assert_text("drives", "2");
+    job.assert_text("outcome", "completed");
+    assert_events(job, &[]);
+    assert_happy_job(job, &q, &p);
+    let drives = out.drives_of(job);
+    assert_eq!(drives.len(), 2);
+    for drive in drives {
+        assert_happy_drive(drive, &p);
+    }
+}
+
+/// SPEC 1.3 (export only): a return that does not reach the return address
+/// is "Recorded as the job's return outcome (lost / damaged)".
+#[test]
+fn export_return_lost_or_damaged_is_recorded() {
+    for (key, event, disposition) in [
+        (
+            "shipping.return_lost_probability=1",
+            "return_lost",
+            "lost_in_return",
+        ),
+        (
+            "shipping.return_damaged_probability=1",
+            "return_damaged",
+            "damaged_in_return",
+        ),
+    ] {
+        let out = run_scenario("export.toml", &["--set", key]);
+        let job = out.only_job();
+        job.assert_text("outcome", "completed");
+        assert_events(job, &[event]);
+        for drive in out.drives_of(job) {
+            drive.assert_text("disposition", disposition);
+        }
+        out.assert_metric(&format!("drives.{disposition}"), 2.0, 1e-9);
+        out.assert_metric(&format!("events.{event}.jobs"), 1.0, 1e-9);
+    }
+}
+
+/// SPEC 1.5 Export jobs: "A lost or damaged return is drawn after
+/// return_transit; the follow-up export job (same drive count and sizes,
+/// fresh customer draws) is created then".
+#[test]
+fn lost_export_return_creates_a_follow_up_job() {
+    let q = quiet();
+    let return_transit = days(2);
+    let out = run_scenario(
+        "export.toml",
+        &[
+            "--set",
+            "shipping.return_lost_probability=1",
+            "--set",
+            "customer.reorder_export_probability=1",
+            "--set",
+            "simulation.drain_limit=15d",
+        ],
+    );
+    let first = happy_path(&q, start());
+    let follow_up_created = first.finished + return_transit;
+    let follow_up = out
+        .jobs
+        .iter()
+        .find(|j| j.time("created_at") == Some(follow_up_created))
+        .unwrap_or_else(|| panic!("no job created at {follow_up_created}: {:?}", out.jobs));
+    follow_up.assert_text("job_type", "Export");
+    follow_up.assert_text("drives", "2");
+    assert_happy_job(follow_up, &q, &happy_path(&q, follow_up_created));
+    for drive in out.drives_of(follow_up) {
+        drive.assert_text("data_bytes", &DATA_BYTES.to_string());
+    }
+}
+
+/// SPEC 3 `warmup`: "jobs created before start + warmup are simulated and
+/// written, left out of every metric"; 5: the time series starts at start +
+/// warmup.
+#[test]
+fn warmup_jobs_are_written_but_not_counted() {
+    let out = run_scenario(
+        "quiet.toml",
+        &["--set", "arrivals.count=4", "--set", "simulation.warmup=5d"],
+    );
+    // Jobs at 0, 2.5d, 5d, 7.5d: the first two are in the warm-up.
+    assert_eq!(out.jobs.len(), 4);
+    out.assert_metric("jobs.total", 2.0, 1e-9);
+    out.assert_metric("jobs.completed.count", 2.0, 1e-9);
+    let first = out
+        .timeseries
+        .iter()
+        .find(|r| r.get("day") == "0")
+        .expect("a day-0 snapshot");
+    first.assert_time("time", Some(start() + days(5)));
+}
+
+/// SPEC 1.5 End of run: at `horizon + drain_limit`, "what is open then is
+/// unfinished / on_site".
+#[test]
+fn drain_limit_leaves_open_jobs_unfinished() {
+    // Orphan drives received at 5d1h wait for the window until 19d1h; the
+    // run stops at horizon 10d + drain 1d.
+    let out = run_scenario("orphan.toml", &["--set", "simulation.drain_limit=1d"]);
+    let job = out.only_job();
+    job.assert_text("outcome", "unfinished");
+    job.assert_time("finished_at", None);
+    job.assert_time("deleted_at", None);
+    job.assert_text("deletion_reason", "");
+    for drive in out.drives_of(job) {
+        drive.assert_text("disposition", "on_site");
+        drive.assert_time("destroyed_at", None);
+        drive.assert_time("shipped_back_at", None);
+    }
+    out.assert_metric("jobs.unfinished.count", 1.0, 1e-9);
+    out.assert_metric("drives.on_site", 2.0, 1e-9);
+}
+
+// ---------------------------------------------------------------------------
+// More orphans, faults and queues.
+
+/// SPEC 1.5 Customer: "A customer whose job expired before shipping still
+/// ships (orphans of "no job")"; the Shipping update of a job that is gone
+/// changes nothing. No answer: destroyed at contact + disposal_after.
+#[test]
+fn orphans_of_a_job_expired_before_shipping_are_destroyed() {
+    let q = quiet();
+    let creating_timeout = days(1);
+    let out = run_scenario("quiet.toml", &["--set", "policy.creating_timeout=1d"]);
+    let job = out.only_job();
+    let arrived = start() + q.ship_delay + q.transit;
+    let contact = arrived + q.receive_lag + q.receive_time;
+
+    job.assert_text("outcome", "expired");
+    job.assert_time("deleted_at", Some(start() + creating_timeout));
+    job.assert_time("shipping_at", None);
+    assert_events(job, &["orphan_drives", "drives_destroyed"]);
+    for drive in out.drives_of(job) {
+        drive.assert_time("arrived_at", Some(arrived));
+        drive.assert_time("received_at", Some(contact));
+        drive.assert_time("destroyed_at", Some(contact + q.disposal_after));
+        drive.assert_text("disposition", "destroyed");
+    }
+}
+
+/// SPEC 1.5 Orphan drives: "if the job is gone, the answer supplies an
+/// address and the drives are shipped back" (one packaging service).
+#[test]
+fn orphan_answer_for_a_gone_job_ships_the_drives_back() {
+    let q = quiet();
+    let out = run_scenario(
+        "quiet.toml",
+        &[
+            "--set",
+            "policy.creating_timeout=1d",
+            "--set",
+            "customer.response_probability=1",
+        ],
+    );
+    let job = out.only_job();
+    let contact = start() + q.ship_delay + q.transit + q.receive_lag + q.receive_time;
+    let answer = contact + q.response_delay;
+
+    job.assert_text("outcome", "expired");
+    assert_events(job, &["orphan_drives"]);
+    for drive in out.drives_of(job) {
+        drive.assert_time("shipped_back_at", Some(answer + q.packaging_time));
+        drive.assert_time("destroyed_at", None);
+        drive.assert_text("disposition", "returned");
+        drive.assert_text("copy_outcome", "none");
+    }
+}
+
+/// SPEC 1.5: "a late package for a job that is gone or Closed is handled as
+/// orphan drives ... for a Closed job they are shipped back whatever the
+/// answer"; with no answer, at the end of the window.
+#[test]
+fn late_package_after_the_close_is_handled_as_orphan_drives() {
+    let q = quiet();
+    let late = days(60);
+    let out = run_scenario(
+        "lost_no_answer.toml",
+        &[
+            "--set",
+            "shipping.late_package_probability=1",
+            "--set",
+            "shipping.late_package_delay=60d",
+        ],
+    );
+    let job = out.only_job();
+    let shipping = start() + q.ship_delay;
+    let closed = shipping + q.shipping_timeout + q.customer_response_window;
+    let delivered = shipping + q.transit + late;
+    assert!(delivered > closed);
+    let contact = delivered + q.receive_lag + q.receive_time;
+    let shipped_back = contact + q.orphan_contact_window + q.packaging_time;
+
+    job.assert_text("outcome", "closed");
+    job.assert_time("finished_at", Some(closed));
+    job.assert_time("received_at", None);
+    // drive_late is pinned by lost_package_extended_then_delivered_late_completes.
+    let events: Vec<&str> = job
+        .events()
+        .into_iter()
+        .filter(|e| *e != "drive_late")
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "package_lost",
+            "shipping_overdue",
+            "drive_never_received",
+            "closed_no_response",
+            "package_late",
+            "orphan_drives"
+        ]
+    );
+    for drive in out.drives_of(job) {
+        drive.assert_time("arrived_at", Some(delivered));
+        drive.assert_time("received_at", Some(contact));
+        drive.assert_time("shipped_back_at", Some(shipped_back));
+        drive.assert_text("final_state", "ShippedBack");
+        drive.assert_text("disposition", "returned");
+    }
+    // The overdue deadline and the orphan drives.
+    out.assert_metric("operator_contacts", 2.0, 1e-9);
+}
+
+/// SPEC 1.5 Copy lag: "after a resolved job fault the drives join at the
+/// later of first Received + copy_lag and the resolution" (here copy_lag).
+#[test]
+fn job_fault_resolved_before_copy_lag_waits_for_copy_lag() {
+    let q = quiet();
+    let out = run_scenario(
+        "job_fault.toml",
+        &["--set", "datacenter.fault_resolution=1d"],
+    );
+    let job = out.only_job();
+    let p = happy_path(&q, start());
+    assert!(p.received + days(1) < p.queued);
+    job.assert_text("outcome", "completed");
+    assert_events(job, &["job_fault"]);
+    assert_happy_job(job, &q, &p);
+    for drive in out.drives_of(job) {
+        drive.assert_time("queued_at", Some(p.queued));
+    }
+}
+
+/// SPEC 1.5 Faults: a drive fault strikes "freeing the station"; the retried
+/// drive "rejoins at the tail". With one station: A starts, faults at fA; B
+/// starts at fA and faults before fA + copy_time; A comes back first (fA +
+/// resolution) and copies in full; B, back while A copies, waits for A.
+#[test]
+fn drive_fault_frees_the_station_and_rejoins_the_tail() {
+    let q = quiet();
+    let out = run_scenario("drive_fault.toml", &["--set", "datacenter.copy_stations=1"]);
+    let job = out.only_job();
+    let p = happy_path(&q, start());
+    let drives = out.drives_of(job);
+    assert_eq!(drives.len(), 2);
+    let (a, b) = (drives[0], drives[1]);
+    a.assert_time("copy_start_at", Some(p.queued));
+    let b_start = b.time_set("copy_start_at");
+    assert_between("B copy_start_at", b_start, p.queued, p.queued + q.copy_time);
+    let a_end = a.time_set("copy_end_at");
+    assert_between(
+        "A copy_end_at",
+        a_end,
+        p.queued + q.fault_resolution + q.copy_time,
+        p.queued + q.fault_resolution + q.copy_time * 2,
+    );
+    // A faulted at b_start: its full retry starts at b_start + resolution.
+    a.assert_time(
+        "copy_end_at",
+        Some(b_start + q.fault_resolution + q.copy_time),
+    );
+    b.assert_time("copy_end_at", Some(a_end + q.copy_time));
+    job.assert_time("packaging_at", Some(a_end + q.copy_time));
+    job.assert_text("outcome", "completed");
+}
+
+/// SPEC 1.5/5: one receiving operator serves packages in turn; the queue
+/// wait is measured per package.
+#[test]
+fn one_receiving_operator_serves_packages_in_turn() {
+    let q = quiet();
+    // Two jobs, at 0 and at horizon / 2 = 30m.
+    let out = run_scenario(
+        "quiet.toml",
+        &[
+            "--set",
+            "datacenter.receiving_staff=1",
+            "--set",
+            "arrivals.count=2",
+            "--set",
+            "simulation.horizon=1h",
+        ],
+    );
+    assert_eq!(out.jobs.len(), 2);
+    let mut jobs: Vec<&Row> = out.jobs.iter().collect();
+    jobs.sort_by_key(|j| j.time_set("created_at"));
+    let first = happy_path(&q, start());
+    let second_created = start() + minutes(30);
+    jobs[0].assert_time("received_at", Some(first.received));
+    jobs[1].assert_time("created_at", Some(second_created));
+    // Its package is ready at 30m + 2d + 2d + 1d but the operator is busy
+    // with the first one until 5d1h.
+    let ready = second_created + q.ship_delay + q.transit + q.receive_lag;
+    assert!(ready < first.received);
+    jobs[1].assert_time("received_at", Some(first.received + q.receive_time));
+    out.assert_metric(
+        "receiving.queue_wait_days.mean",
+        as_days(first.received - ready) / 2.0,
+        2e-6,
+    );
 }
