@@ -37,6 +37,9 @@ pub struct RunArgs {
     /// Override a scenario key, e.g. `--set policy.creating_timeout=7d` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
+    /// Threads for the replications [default: all cores]; the output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// Also write every state transition to events.csv.
     #[arg(long)]
     pub trace: bool,

@@ -78,12 +78,13 @@ fn run(args: RunArgs) -> Result<()> {
         out,
         trace: args.trace,
         command: std::env::args().collect(),
+        threads: args.threads.map(usize::from),
     };
 
     let bar = progress_bar(&scenario, args.quiet);
     let horizon_days = scenario.horizon_end().ms() / impexsim::time::MS_PER_DAY;
     let replications = scenario.simulation.replications;
-    let mut on_progress = |progress: Progress| {
+    let on_progress = |progress: Progress| {
         let day = progress.now.ms() / impexsim::time::MS_PER_DAY;
         bar.set_position(day.clamp(0, horizon_days) as u64);
         bar.set_message(format!(
@@ -92,7 +93,7 @@ fn run(args: RunArgs) -> Result<()> {
             progress.jobs_written
         ));
     };
-    let outcome = run_to_dir(&scenario, &options, &mut on_progress)
+    let outcome = run_to_dir(&scenario, &options, &on_progress)
         .with_context(|| format!("run of scenario {:?} failed", scenario.simulation.name))?;
     bar.finish_and_clear();
 

@@ -11,6 +11,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
 use crate::report::{
     DrivesWriter, EventsWriter, JobsWriter, Metric, MetricsCollector, RunInfo, TimeseriesWriter,
@@ -29,6 +31,8 @@ pub struct RunOptions {
     pub trace: bool,
     /// The command line, recorded in `run.json`.
     pub command: Vec<String>,
+    /// Threads for the replications; all cores when `None`.
+    pub threads: Option<usize>,
 }
 
 /// What a finished run reports.
@@ -59,7 +63,7 @@ pub enum RunError {
 pub fn run_to_dir(
     scenario: &Scenario,
     options: &RunOptions,
-    progress: &mut dyn FnMut(Progress),
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
     let target = options.out.clone();
@@ -96,63 +100,51 @@ fn write_all(
     scenario: &Scenario,
     options: &RunOptions,
     dir: &Path,
-    progress: &mut dyn FnMut(Progress),
+    progress: &(dyn Fn(Progress) + Sync),
     started: Instant,
 ) -> Result<RunOutcome, RunError> {
-    let clock = Clock {
-        start_epoch_ms: scenario.simulation.start.timestamp_millis(),
+    let n_replications = scenario.simulation.replications;
+    // Each replication writes its own part files; they are joined in
+    // replication order, so the output is the same whatever the thread count.
+    let run_one = |replication: u32| -> Result<(Vec<Metric>, u64), RunError> {
+        let part = |name: &str| dir.join(format!("{name}.part{replication}"));
+        let mut sink = FileSink::create(&part, scenario, options.trace, replication == 0)?;
+        let mut report = |p: Progress| progress(p);
+        let stats = run_replication(scenario, replication, &mut sink, &mut report);
+        sink.finish(dir)?;
+        let jobs_written = sink.jobs_written;
+        Ok((sink.metrics.finish(&stats), jobs_written))
     };
-    let create = |name: &str| -> Result<BufWriter<File>, RunError> {
-        let path = dir.join(name);
-        File::create(&path)
-            .map(|file| BufWriter::with_capacity(1 << 16, file))
-            .map_err(|source| RunError::Io { path, source })
+    let results: Vec<Result<(Vec<Metric>, u64), RunError>> = match options.threads {
+        Some(threads) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            pool.install(|| (0..n_replications).into_par_iter().map(run_one).collect())
+        }
+        None => (0..n_replications).into_par_iter().map(run_one).collect(),
     };
+    let mut per_replication = Vec::with_capacity(results.len());
+    let mut jobs_written = 0;
+    for result in results {
+        let (metrics, jobs) = result?;
+        per_replication.push(metrics);
+        jobs_written += jobs;
+    }
+    let mut names = vec!["jobs.csv", "drives.csv", "timeseries.csv"];
+    if options.trace {
+        names.push("events.csv");
+    }
+    for name in names {
+        join_parts(dir, name, n_replications)?;
+    }
+
+    let create = |name: &str| create_file(&dir.join(name));
     let in_dir = |name: &str| {
         let path = dir.join(name);
         move |source| RunError::Io { path, source }
     };
-    let mut sink = FileSink {
-        jobs: JobsWriter::new(create("jobs.csv")?, clock).map_err(in_dir("jobs.csv"))?,
-        drives: DrivesWriter::new(create("drives.csv")?, clock).map_err(in_dir("drives.csv"))?,
-        timeseries: TimeseriesWriter::new(create("timeseries.csv")?, clock)
-            .map_err(in_dir("timeseries.csv"))?,
-        events: if options.trace {
-            Some(EventsWriter::new(create("events.csv")?, clock).map_err(in_dir("events.csv"))?)
-        } else {
-            None
-        },
-        metrics: MetricsCollector::new(),
-        jobs_written: 0,
-        error: None,
-    };
-    let mut per_replication = Vec::new();
-    for replication in 0..scenario.simulation.replications {
-        let stats = run_replication(scenario, replication, &mut sink, progress);
-        if let Some(error) = sink.error.take() {
-            return Err(RunError::Io {
-                path: dir.to_path_buf(),
-                source: error,
-            });
-        }
-        let metrics = std::mem::replace(&mut sink.metrics, MetricsCollector::new()).finish(&stats);
-        per_replication.push(metrics);
-    }
-    let FileSink {
-        jobs,
-        drives,
-        timeseries,
-        events,
-        jobs_written,
-        ..
-    } = sink;
-    finish_file(jobs.finish(), dir, "jobs.csv")?;
-    finish_file(drives.finish(), dir, "drives.csv")?;
-    finish_file(timeseries.finish(), dir, "timeseries.csv")?;
-    if let Some(events) = events {
-        finish_file(events.finish(), dir, "events.csv")?;
-    }
-
     let mut summary = create("summary.csv")?;
     if per_replication.len() == 1 {
         write_summary_single(&mut summary, &per_replication[0]).map_err(in_dir("summary.csv"))?;
@@ -171,7 +163,7 @@ fn write_all(
         command: options.command.clone(),
         scenario_name: scenario.simulation.name.clone(),
         seed: scenario.simulation.seed,
-        replications: scenario.simulation.replications,
+        replications: n_replications,
         jobs: jobs_written,
         wall_time_seconds,
         resolved_scenario: serde_json::to_value(&scenario.resolved)
@@ -187,6 +179,41 @@ fn write_all(
         out: dir.to_path_buf(),
         wall_time_seconds,
     })
+}
+
+fn create_file(path: &Path) -> Result<BufWriter<File>, RunError> {
+    File::create(path)
+        .map(|file| BufWriter::with_capacity(1 << 16, file))
+        .map_err(|source| RunError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Joins `name.part0`, `name.part1`, ... into `name` and removes the parts.
+/// Only part 0 holds the header line.
+fn join_parts(dir: &Path, name: &str, n_parts: u32) -> Result<(), RunError> {
+    let target = dir.join(name);
+    let first = dir.join(format!("{name}.part0"));
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RunError::Io { path, source }
+    };
+    fs::rename(&first, &target).map_err(io_error(&first))?;
+    if n_parts == 1 {
+        return Ok(());
+    }
+    let mut out = fs::OpenOptions::new()
+        .append(true)
+        .open(&target)
+        .map_err(io_error(&target))?;
+    for replication in 1..n_parts {
+        let part = dir.join(format!("{name}.part{replication}"));
+        let mut input = File::open(&part).map_err(io_error(&part))?;
+        io::copy(&mut input, &mut out).map_err(io_error(&target))?;
+        fs::remove_file(&part).map_err(io_error(&part))?;
+    }
+    Ok(())
 }
 
 /// Flushes a finished writer.
@@ -205,7 +232,7 @@ fn finish_file(
     writer.flush().map_err(error)
 }
 
-/// Sends each replication's rows to the writers and to the metrics.
+/// Sends one replication's rows to its part files and to its metrics.
 struct FileSink {
     jobs: JobsWriter<BufWriter<File>>,
     drives: DrivesWriter<BufWriter<File>>,
@@ -213,15 +240,85 @@ struct FileSink {
     events: Option<EventsWriter<BufWriter<File>>>,
     metrics: MetricsCollector,
     jobs_written: u64,
-    /// The first write error; the run stops after the replication.
+    /// The first write error; reported when the replication ends.
     error: Option<io::Error>,
 }
 
 impl FileSink {
+    /// Opens the part files; only the first replication's carry the headers.
+    fn create(
+        part: &dyn Fn(&str) -> PathBuf,
+        scenario: &Scenario,
+        trace: bool,
+        headers: bool,
+    ) -> Result<FileSink, RunError> {
+        let clock = Clock {
+            start_epoch_ms: scenario.simulation.start.timestamp_millis(),
+        };
+        let open = |name: &str| -> Result<(BufWriter<File>, PathBuf), RunError> {
+            let path = part(name);
+            Ok((create_file(&path)?, path))
+        };
+        let failed = |path: PathBuf| move |source| RunError::Io { path, source };
+        let (file, path) = open("jobs.csv")?;
+        let jobs = if headers {
+            JobsWriter::new(file, clock).map_err(failed(path))?
+        } else {
+            JobsWriter::continuing(file, clock)
+        };
+        let (file, path) = open("drives.csv")?;
+        let drives = if headers {
+            DrivesWriter::new(file, clock).map_err(failed(path))?
+        } else {
+            DrivesWriter::continuing(file, clock)
+        };
+        let (file, path) = open("timeseries.csv")?;
+        let timeseries = if headers {
+            TimeseriesWriter::new(file, clock).map_err(failed(path))?
+        } else {
+            TimeseriesWriter::continuing(file, clock)
+        };
+        let events = match (trace, headers) {
+            (false, _) => None,
+            (true, true) => {
+                let (file, path) = open("events.csv")?;
+                Some(EventsWriter::new(file, clock).map_err(failed(path))?)
+            }
+            (true, false) => Some(EventsWriter::continuing(open("events.csv")?.0, clock)),
+        };
+        Ok(FileSink {
+            jobs,
+            drives,
+            timeseries,
+            events,
+            metrics: MetricsCollector::new(),
+            jobs_written: 0,
+            error: None,
+        })
+    }
+
     fn keep(&mut self, result: io::Result<()>) {
         if let Err(error) = result {
             self.error.get_or_insert(error);
         }
+    }
+
+    /// Flushes the part files, reporting the first write error.
+    fn finish(&mut self, dir: &Path) -> Result<(), RunError> {
+        let failed = |source| RunError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        if let Some(error) = self.error.take() {
+            return Err(failed(error));
+        }
+        self.jobs.flush().map_err(failed)?;
+        self.drives.flush().map_err(failed)?;
+        self.timeseries.flush().map_err(failed)?;
+        if let Some(events) = &mut self.events {
+            events.flush().map_err(failed)?;
+        }
+        Ok(())
     }
 }
 

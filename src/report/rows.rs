@@ -56,8 +56,18 @@ pub struct EventsWriter<W: Write> {
 impl<W: Write> JobsWriter<W> {
     /// Writes the header; `clock` turns simulated instants into timestamps.
     pub fn new(out: W, clock: Clock) -> io::Result<JobsWriter<W>> {
-        let (out, line) = start(out, clock, JOBS_HEADER)?;
+        let (out, line) = start(out, clock, Some(JOBS_HEADER))?;
         Ok(JobsWriter { out, line })
+    }
+
+    /// Without the header: for rows that continue a file (a later replication).
+    pub fn continuing(out: W, clock: Clock) -> JobsWriter<W> {
+        let (out, line) = start(out, clock, None).expect("writes nothing");
+        JobsWriter { out, line }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     pub fn write(&mut self, job: &JobRecord) -> io::Result<()> {
@@ -93,8 +103,18 @@ impl<W: Write> JobsWriter<W> {
 impl<W: Write> DrivesWriter<W> {
     /// Writes the header; `clock` turns simulated instants into timestamps.
     pub fn new(out: W, clock: Clock) -> io::Result<DrivesWriter<W>> {
-        let (out, line) = start(out, clock, DRIVES_HEADER)?;
+        let (out, line) = start(out, clock, Some(DRIVES_HEADER))?;
         Ok(DrivesWriter { out, line })
+    }
+
+    /// Without the header: for rows that continue a file (a later replication).
+    pub fn continuing(out: W, clock: Clock) -> DrivesWriter<W> {
+        let (out, line) = start(out, clock, None).expect("writes nothing");
+        DrivesWriter { out, line }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     pub fn write(&mut self, drive: &DriveRecord) -> io::Result<()> {
@@ -128,8 +148,18 @@ impl<W: Write> DrivesWriter<W> {
 impl<W: Write> TimeseriesWriter<W> {
     /// Writes the header; `clock` turns simulated instants into timestamps.
     pub fn new(out: W, clock: Clock) -> io::Result<TimeseriesWriter<W>> {
-        let (out, line) = start(out, clock, TIMESERIES_HEADER)?;
+        let (out, line) = start(out, clock, Some(TIMESERIES_HEADER))?;
         Ok(TimeseriesWriter { out, line })
+    }
+
+    /// Without the header: for rows that continue a file (a later replication).
+    pub fn continuing(out: W, clock: Clock) -> TimeseriesWriter<W> {
+        let (out, line) = start(out, clock, None).expect("writes nothing");
+        TimeseriesWriter { out, line }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     pub fn write(&mut self, row: &TimeseriesRow) -> io::Result<()> {
@@ -160,8 +190,18 @@ impl<W: Write> TimeseriesWriter<W> {
 impl<W: Write> EventsWriter<W> {
     /// Writes the header; `clock` turns simulated instants into timestamps.
     pub fn new(out: W, clock: Clock) -> io::Result<EventsWriter<W>> {
-        let (out, line) = start(out, clock, EVENTS_HEADER)?;
+        let (out, line) = start(out, clock, Some(EVENTS_HEADER))?;
         Ok(EventsWriter { out, line })
+    }
+
+    /// Without the header: for rows that continue a file (a later replication).
+    pub fn continuing(out: W, clock: Clock) -> EventsWriter<W> {
+        let (out, line) = start(out, clock, None).expect("writes nothing");
+        EventsWriter { out, line }
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     /// Writes one transition; `entity` is `drive` when the event names a
@@ -262,9 +302,11 @@ impl Line {
     }
 }
 
-fn start<W: Write>(mut out: W, clock: Clock, header: &str) -> io::Result<(W, Line)> {
-    out.write_all(header.as_bytes())?;
-    out.write_all(b"\n")?;
+fn start<W: Write>(mut out: W, clock: Clock, header: Option<&str>) -> io::Result<(W, Line)> {
+    if let Some(header) = header {
+        out.write_all(header.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
     let line = Line {
         text: Vec::with_capacity(512),
         clock,
