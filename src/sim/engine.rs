@@ -306,7 +306,8 @@ impl<'a> Engine<'a> {
             sink,
             trace,
             streams,
-            queue: EventQueue::new(),
+            // Hour-wide buckets: a busy hour holds a few thousand events at most.
+            queue: EventQueue::new(scenario.run_end(), SimDuration::from_hours(1)),
             now: SimTime::ZERO,
             slots: Vec::new(),
             slot_generations: Vec::new(),
