@@ -11,7 +11,11 @@
 //! - `record`: finished rows handed from the engine to the writers.
 //! - `report`: CSV writers and summary metrics, over any `io::Write`.
 //! - `run`: one run of a scenario into an output directory.
+//! - `compare`: a baseline and a candidate policy run paired, and guards on
+//!   what moved.
+//! - `sweep`: a scenario run over a cross product of `--vary` values.
 
+pub mod compare;
 pub mod dist;
 pub mod model;
 pub mod record;
@@ -19,4 +23,5 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod time;

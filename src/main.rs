@@ -28,6 +28,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Compare(args) => compare(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,11 +40,19 @@ fn main() -> ExitCode {
     }
 }
 
-/// 2 for bad input anywhere in the cause chain, else 1.
+/// 3 for a failed `compare` guard, 2 for bad input anywhere in the cause
+/// chain, else 1.
 fn exit_code(error: &anyhow::Error) -> u8 {
+    if error
+        .chain()
+        .any(|cause| cause.is::<impexsim::compare::GuardsFailed>())
+    {
+        return 3;
+    }
     let bad_input = error.chain().any(|cause| {
         cause.downcast_ref::<ScenarioError>().is_some()
             || cause.downcast_ref::<UsageError>().is_some()
+            || cause.is::<impexsim::compare::InputError>()
     });
     if bad_input { 2 } else { 1 }
 }
@@ -153,5 +163,158 @@ fn validate(args: ValidateArgs) -> Result<()> {
         ))
         .into());
     }
+    Ok(())
+}
+
+fn sweep(args: cli::SweepArgs) -> Result<()> {
+    use impexsim::sweep::{BaseScenario, PlanError, SweepOptions, SweepPlan, run_sweep};
+
+    if args.replications == Some(0) {
+        return Err(UsageError("--replications must be at least 1, got 0".into()).into());
+    }
+    let mut overrides = args.overrides.clone();
+    if let Some(seed) = args.seed {
+        overrides.push(format!("simulation.seed={seed}"));
+    }
+    if let Some(replications) = args.replications {
+        overrides.push(format!("simulation.replications={replications}"));
+    }
+    let base = BaseScenario {
+        path: args.scenario.as_deref(),
+        overrides: &overrides,
+    };
+    // Every point is built and checked here, before anything runs.
+    let plan = SweepPlan::new(base, &args.vary).map_err(|error| match error {
+        PlanError::Vary(error) => anyhow::Error::from(UsageError(error.to_string())),
+        PlanError::Base(error) => anyhow::Error::from(error),
+        point @ PlanError::Point { .. } => anyhow::Error::from(point),
+    })?;
+    let mut warnings: Vec<&String> = Vec::new();
+    for point in &plan.points {
+        for warning in &point.scenario.warnings {
+            if !warnings.contains(&warning) {
+                eprintln!("warning: {warning}");
+                warnings.push(warning);
+            }
+        }
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("{}-sweep", plan.base.simulation.name))
+    });
+    let options = SweepOptions {
+        out,
+        command: std::env::args().collect(),
+        threads: args.threads.map(usize::from),
+    };
+
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(
+            Some(plan.points.len() as u64),
+            ProgressDrawTarget::stderr(),
+        );
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} point {pos}/{len} {msg} [{elapsed}]")
+                .expect("valid template"),
+        );
+        bar
+    };
+    let on_point = |progress: impexsim::sweep::SweepProgress<'_>| {
+        bar.set_position(progress.finished as u64);
+        bar.set_message(format!("(last: {})", progress.point.dir_name));
+    };
+    let outcome = run_sweep(&plan, &options, &on_point)
+        .with_context(|| format!("sweep of scenario {:?} failed", plan.base.simulation.name))?;
+    bar.finish_and_clear();
+
+    if !args.quiet {
+        eprint!("{}", impexsim::sweep::summary_table(&outcome));
+        eprintln!(
+            "{} points, {} jobs in {:.1} s; results in {}",
+            outcome.points.len(),
+            outcome.jobs,
+            outcome.wall_time_seconds,
+            outcome.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn compare(args: cli::CompareArgs) -> Result<()> {
+    use impexsim::compare::{
+        CompareOptions, Pair, PairSpec, RunKind, compare_to_dir, comparison_table,
+        guard::read_guards, metric_names,
+    };
+
+    let spec = PairSpec {
+        scenario: args.scenario.clone(),
+        overrides: args.overrides.clone(),
+        candidate_scenario: args.candidate_scenario.clone(),
+        candidate_overrides: args.candidate.clone(),
+        seed: args.seed,
+        replications: args.replications,
+    };
+    let pair = Pair::load(&spec)?;
+    let mut warnings = pair.baseline.warnings.clone();
+    for warning in &pair.candidate.warnings {
+        if !warnings.contains(warning) {
+            warnings.push(warning.clone());
+        }
+    }
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    if pair.is_identical() {
+        eprintln!(
+            "warning: the candidate is the same scenario as the baseline: every difference will be 0"
+        );
+    }
+    // Read before anything runs: a bad guard file costs no simulation.
+    let guards = match &args.guard {
+        Some(path) => read_guards(path, &metric_names())?,
+        None => Vec::new(),
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("{}-compare", pair.baseline.simulation.name))
+    });
+    let options = CompareOptions {
+        out,
+        command: std::env::args().collect(),
+        threads: args.threads.map(usize::from),
+    };
+
+    let bar = progress_bar(&pair.baseline, args.quiet);
+    let horizon_days = pair.baseline.horizon_end().ms() / impexsim::time::MS_PER_DAY;
+    let replications = pair.replications();
+    let on_progress = |kind: RunKind, progress: Progress| {
+        let day = progress.now.ms() / impexsim::time::MS_PER_DAY;
+        bar.set_position(day.clamp(0, horizon_days) as u64);
+        bar.set_message(format!(
+            "{kind}, replication {}/{replications}, day {day}",
+            progress.replication + 1,
+        ));
+    };
+    let comparison = compare_to_dir(&pair, &guards, &options, &on_progress).with_context(|| {
+        format!(
+            "comparison of scenario {:?} failed",
+            pair.baseline.simulation.name
+        )
+    })?;
+    bar.finish_and_clear();
+
+    if !args.quiet {
+        eprint!("{}", comparison_table(&comparison));
+        eprintln!(
+            "compared in {:.1} s; results in {}",
+            comparison.wall_time_seconds,
+            comparison.out.display()
+        );
+    }
+    // The verdicts are the command's result: printed even with --quiet.
+    for verdict in &comparison.verdicts {
+        println!("{}", verdict.line());
+    }
+    comparison.check_guards()?;
     Ok(())
 }

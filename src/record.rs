@@ -55,10 +55,9 @@ impl JobRecord {
 #[derive(Clone, Debug)]
 pub struct DriveRecord {
     pub replication: u32,
-    /// The job name (`job` column).
-    pub job: String,
-    /// 8-character uppercase hexadecimal serial.
-    pub drive: String,
+    /// The drive's serial, written as 8 uppercase hexadecimal digits (`drive`
+    /// column). The `job` column is the name of the record's job.
+    pub serial: u32,
     pub extra: bool,
     pub final_state: DriveState,
     pub disposition: Disposition,
@@ -76,6 +75,13 @@ pub struct DriveRecord {
     pub destroyed_at: Option<SimTime>,
     /// When it first joined the copy queue.
     pub queued_at: Option<SimTime>,
+}
+
+impl DriveRecord {
+    /// The drive id as the API shows it: 8 uppercase hexadecimal digits.
+    pub fn drive_id(&self) -> String {
+        format!("{:08X}", self.serial)
+    }
 }
 
 /// One snapshot row of `timeseries.csv`.

@@ -329,7 +329,7 @@ impl RecordSink for FileSink {
         let result = self.jobs.write(job);
         self.keep(result);
         for drive in drives {
-            let result = self.drives.write(drive);
+            let result = self.drives.write(&job.name, drive);
             self.keep(result);
         }
     }

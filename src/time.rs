@@ -131,6 +131,59 @@ impl Clock {
     }
 }
 
+/// Writes RFC 3339 timestamps, remembering the date of the last one: the
+/// timestamps of one row mostly share a few dates, and the calendar
+/// arithmetic is the costly part.
+#[derive(Clone, Debug)]
+pub struct TimestampWriter {
+    clock: Clock,
+    /// Days since the Unix epoch of `date`, or `i64::MIN` before the first.
+    day: i64,
+    /// `YYYY-MM-DDT` of `day`.
+    date: [u8; 11],
+}
+
+impl TimestampWriter {
+    pub fn new(clock: Clock) -> TimestampWriter {
+        TimestampWriter {
+            clock,
+            day: i64::MIN,
+            date: *b"0000-00-00T",
+        }
+    }
+
+    /// Appends `time` exactly as `Clock::write_rfc3339` does.
+    pub fn write(&mut self, out: &mut Vec<u8>, time: SimTime) {
+        let epoch_ms = self.clock.start_epoch_ms + time.0;
+        let day = epoch_ms.div_euclid(MS_PER_DAY);
+        if day != self.day {
+            let (year, month, day_of_month) = civil_from_days(day);
+            if !(0..=9999).contains(&year) {
+                write_rfc3339_epoch_ms(out, epoch_ms);
+                return;
+            }
+            self.date = date_text(year as u32, month, day_of_month);
+            self.day = day;
+        }
+        out.extend_from_slice(&self.date);
+        push_time_of_day(out, epoch_ms.rem_euclid(MS_PER_DAY));
+    }
+}
+
+/// `YYYY-MM-DDT` for a four-digit year.
+fn date_text(year: u32, month: u32, day: u32) -> [u8; 11] {
+    let mut text = *b"0000-00-00T";
+    text[0] = b'0' + (year / 1000) as u8;
+    text[1] = b'0' + (year / 100 % 10) as u8;
+    text[2] = b'0' + (year / 10 % 10) as u8;
+    text[3] = b'0' + (year % 10) as u8;
+    text[5] = b'0' + (month / 10) as u8;
+    text[6] = b'0' + (month % 10) as u8;
+    text[8] = b'0' + (day / 10) as u8;
+    text[9] = b'0' + (day % 10) as u8;
+    text
+}
+
 /// Appends the instant `epoch_ms` [ms since 1970-01-01T00:00:00Z] as RFC 3339.
 ///
 /// Hand-written because it runs several times per output row: the civil date
@@ -147,17 +200,7 @@ pub fn write_rfc3339_epoch_ms(out: &mut Vec<u8>, epoch_ms: i64) {
         push_time_of_day(out, ms_of_day);
         return;
     }
-    let year = year as u32;
-    let mut text = *b"0000-00-00T";
-    text[0] = b'0' + (year / 1000) as u8;
-    text[1] = b'0' + (year / 100 % 10) as u8;
-    text[2] = b'0' + (year / 10 % 10) as u8;
-    text[3] = b'0' + (year % 10) as u8;
-    text[5] = b'0' + (month / 10) as u8;
-    text[6] = b'0' + (month % 10) as u8;
-    text[8] = b'0' + (day / 10) as u8;
-    text[9] = b'0' + (day % 10) as u8;
-    out.extend_from_slice(&text);
+    out.extend_from_slice(&date_text(year as u32, month, day));
     push_time_of_day(out, ms_of_day);
 }
 
@@ -252,6 +295,21 @@ mod tests {
                 .unwrap()
                 .to_rfc3339_opts(SecondsFormat::AutoSi, true);
             assert_eq!(ours, theirs, "epoch ms {epoch_ms}");
+        }
+    }
+
+    #[test]
+    fn cached_dates_match_the_plain_writer() {
+        let clock = Clock {
+            start_epoch_ms: 1_767_571_200_000,
+        };
+        let mut writer = TimestampWriter::new(clock);
+        for step in 0..5_000 {
+            // Back and forth across days, so the cache is hit and missed.
+            let time = SimTime((step % 7) * 40_000_000 + step * 3_600_001);
+            let mut cached = Vec::new();
+            writer.write(&mut cached, time);
+            assert_eq!(String::from_utf8(cached).unwrap(), clock.rfc3339(time));
         }
     }
 

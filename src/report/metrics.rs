@@ -283,8 +283,7 @@ mod tests {
     fn drive(disposition: Disposition) -> DriveRecord {
         DriveRecord {
             replication: 0,
-            job: "job".to_string(),
-            drive: "00000001".to_string(),
+            serial: 1,
             extra: false,
             final_state: DriveState::ShippedBack,
             disposition,

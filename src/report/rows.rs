@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use crate::model::EventKind;
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent, TraceState};
-use crate::time::{Clock, SimDuration, SimTime, write_days};
+use crate::time::{Clock, SimDuration, SimTime, TimestampWriter, write_days};
 
 /// The header line of `jobs.csv` (without the line break).
 pub const JOBS_HEADER: &str = "replication,job,job_type,drives,extra_drives,outcome,cancelled,\
@@ -117,12 +117,13 @@ impl<W: Write> DrivesWriter<W> {
         self.out.flush()
     }
 
-    pub fn write(&mut self, drive: &DriveRecord) -> io::Result<()> {
+    /// Writes one drive of the job named `job`.
+    pub fn write(&mut self, job: &str, drive: &DriveRecord) -> io::Result<()> {
         let line = &mut self.line;
         line.begin();
         line.uint(u64::from(drive.replication));
-        line.text(&drive.job);
-        line.text(&drive.drive);
+        line.text(job);
+        line.hex8(drive.serial);
         line.boolean(drive.extra);
         line.text(drive.final_state.as_str());
         line.text(drive.disposition.as_str());
@@ -242,7 +243,7 @@ impl<W: Write> EventsWriter<W> {
 /// and `end` turns the last comma into the line break.
 struct Line {
     text: Vec<u8>,
-    clock: Clock,
+    timestamps: TimestampWriter,
 }
 
 impl Line {
@@ -264,6 +265,16 @@ impl Line {
         self.text.push(b',');
     }
 
+    /// Eight uppercase hexadecimal digits.
+    fn hex8(&mut self, value: u32) {
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        for shift in (0..8).rev() {
+            self.text
+                .push(DIGITS[(value >> (shift * 4)) as usize & 0xf]);
+        }
+        self.text.push(b',');
+    }
+
     fn boolean(&mut self, value: bool) {
         self.text
             .extend_from_slice(if value { b"true," } else { b"false," });
@@ -271,7 +282,7 @@ impl Line {
 
     fn time(&mut self, time: Option<SimTime>) {
         if let Some(time) = time {
-            self.clock.write_rfc3339(&mut self.text, time);
+            self.timestamps.write(&mut self.text, time);
         }
         self.text.push(b',');
     }
@@ -309,7 +320,7 @@ fn start<W: Write>(mut out: W, clock: Clock, header: Option<&str>) -> io::Result
     }
     let line = Line {
         text: Vec::with_capacity(512),
-        clock,
+        timestamps: TimestampWriter::new(clock),
     };
     Ok((out, line))
 }
@@ -476,8 +487,7 @@ mod tests {
     fn drive_rows() {
         let drive = DriveRecord {
             replication: 1,
-            job: "job-00042".to_string(),
-            drive: "0A1B2C3D".to_string(),
+            serial: 0x0A1B_2C3D,
             extra: false,
             final_state: DriveState::ShippedBack,
             disposition: Disposition::Returned,
@@ -494,8 +504,7 @@ mod tests {
         };
         let never_arrived = DriveRecord {
             replication: 0,
-            job: "b".to_string(),
-            drive: "FFFFFFFF".to_string(),
+            serial: 0xFFFF_FFFF,
             extra: true,
             final_state: DriveState::NeverReceived,
             disposition: Disposition::NeverArrived,
@@ -511,8 +520,8 @@ mod tests {
             queued_at: None,
         };
         let mut writer = DrivesWriter::new(Vec::new(), CLOCK).unwrap();
-        writer.write(&drive).unwrap();
-        writer.write(&never_arrived).unwrap();
+        writer.write("job-00042", &drive).unwrap();
+        writer.write("b", &never_arrived).unwrap();
         let output = text(writer.finish().unwrap());
         assert_eq!(
             output,

@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::record::{DriveRecord, JobRecord, RunStats, TimeseriesRow, TraceEvent, TraceState};
 use crate::scenario::{ArrivalProcess, Scenario};
-use crate::sim::fate::{ContactAnswer, JobFate, draw_answer};
+use crate::sim::fate::{ContactAnswer, DriveFate, JobFate, draw_answer};
 use crate::sim::queue::EventQueue;
 use crate::sim::resource::Resource;
 use crate::sim::streams::{JobKey, Purpose, StreamFactory};
@@ -155,6 +155,7 @@ enum PackageState {
 /// A drive in flight.
 #[derive(Clone, Debug)]
 struct Drive {
+    fate: DriveFate,
     serial: u32,
     /// Not in the job's list (import packages only).
     extra: bool,
@@ -597,24 +598,24 @@ impl Engine<'_> {
     ) {
         let scenario = self.scenario;
         let mut rng = self.streams.stream(key, Purpose::Fate);
-        let mut fate = JobFate::draw(&mut rng, scenario, kind, n_drives);
+        let (fate, mut drive_fates) = JobFate::draw(&mut rng, scenario, kind, n_drives);
         if let Some(sizes) = &sizes {
-            for (drive, &bytes) in fate.drives.iter_mut().zip(sizes) {
+            for (drive, &bytes) in drive_fates.iter_mut().zip(sizes) {
                 drive.data_bytes = bytes;
             }
         }
         let is_import = fate.kind == JobKind::Import;
-        let mut drives: Vec<Drive> = fate
-            .drives
-            .iter()
-            .enumerate()
-            .map(|(index, drive_fate)| {
-                Drive::new(key, index, drive_fate.data_bytes, is_import, false)
-            })
-            .collect();
-        if is_import && fate.has_extra_drive {
-            let index = drives.len();
-            drives.push(Drive::new(key, index, fate.extra_drive_bytes, false, true));
+        let with_extra = is_import && fate.has_extra_drive;
+        let mut drives = Vec::with_capacity(drive_fates.len() + usize::from(with_extra));
+        for (index, drive_fate) in drive_fates.into_iter().enumerate() {
+            drives.push(Drive::new(key, index, drive_fate, is_import, false));
+        }
+        if with_extra {
+            let extra_fate = DriveFate {
+                data_bytes: fate.extra_drive_bytes,
+                ..DriveFate::default()
+            };
+            drives.push(Drive::new(key, drives.len(), extra_fate, false, true));
         }
         let name = if key.generation == 0 {
             format!("job-{:07}", key.root)
@@ -921,7 +922,7 @@ impl Engine<'_> {
         };
         let record = JobRecord {
             replication: self.replication,
-            name: job.name.clone(),
+            name: job.name,
             kind: job.fate.kind,
             drives: job.fate.n_drives,
             extra_drives: job.drives.iter().filter(|d| d.extra && d.exists).count() as u32,
@@ -950,8 +951,7 @@ impl Engine<'_> {
                 .filter(|d| d.exists)
                 .map(|drive| DriveRecord {
                     replication: self.replication,
-                    job: job.name.clone(),
-                    drive: format!("{:08X}", drive.serial),
+                    serial: drive.serial,
                     extra: drive.extra,
                     final_state: drive.state,
                     disposition: drive.disposition.unwrap_or(if drive.on_site {
@@ -1004,8 +1004,10 @@ impl Drive {
         )
     }
 
-    fn new(key: JobKey, index: usize, data_bytes: u64, listed_import: bool, extra: bool) -> Drive {
+    fn new(key: JobKey, index: usize, fate: DriveFate, listed_import: bool, extra: bool) -> Drive {
+        let data_bytes = fate.data_bytes;
         Drive {
+            fate,
             serial: drive_serial(key, index),
             extra,
             exists: listed_import,
@@ -1213,14 +1215,9 @@ impl Engine<'_> {
         job.package = PackageState::Delivered;
         let late = job.fate.package_lost;
         let mut arrived = 0;
-        for (drive, fate) in job.drives.iter_mut().zip(
-            job.fate
-                .drives
-                .iter()
-                .map(Some)
-                .chain(std::iter::repeat(None)),
-        ) {
-            let missing = fate.is_some_and(|fate| fate.missing) && job.fate.kind == JobKind::Import;
+        let is_import = job.fate.kind == JobKind::Import;
+        for drive in job.drives.iter_mut() {
+            let missing = is_import && drive.fate.missing;
             if !missing {
                 drive.arrived_at = Some(now);
                 drive.on_site = true;
@@ -1245,7 +1242,7 @@ impl Engine<'_> {
         let drive = &mut job.drives[usize::from(d)];
         drive.arrived_at = Some(now);
         drive.on_site = true;
-        let lag = job.fate.drives[usize::from(d)].late_receive_lag;
+        let lag = job.drives[usize::from(d)].fate.late_receive_lag;
         self.change_on_site(1);
         self.at_held(j, lag, Event::ReceiveReady(j, Package::LateDrive(d)));
     }
@@ -1263,7 +1260,7 @@ impl Engine<'_> {
         let fate = &self.job(j).fate;
         let service = match package {
             Package::Main => fate.receive_time,
-            Package::LateDrive(d) => fate.drives[usize::from(d)].late_receive_time,
+            Package::LateDrive(d) => self.job(j).drives[usize::from(d)].fate.late_receive_time,
         };
         self.at(service, Event::ReceiveDone(j, package));
     }
@@ -1284,7 +1281,7 @@ impl Engine<'_> {
         let scenario = self.scenario;
         let job = self.job(j);
         let is_import = job.fate.kind == JobKind::Import;
-        let n_listed = job.fate.drives.len();
+        let n_listed = job.fate.n_drives as usize;
         let orphans = job.deleted || job.state != JobState::Shipping;
         for index in 0..job.drives.len() {
             let d = index as u8;
@@ -1295,12 +1292,12 @@ impl Engine<'_> {
                 self.note(j, EventKind::ExtraDrive);
             } else if !is_import {
                 self.create_drive(j, d, "received");
-            } else if job.fate.drives[index].missing {
+            } else if job.drives[index].fate.missing {
                 if drive.state == DriveState::Specified {
                     self.set_drive_state(j, d, DriveState::NeverReceived, "missing_from_package");
                     self.note(j, EventKind::DriveNeverReceived);
                 }
-                let fate = &self.job(j).fate.drives[index];
+                let fate = &self.job(j).drives[index].fate;
                 if fate.turns_up_later {
                     let delay = fate.later_delay;
                     self.at_held(j, delay, Event::LateDriveDelivered(j, d));
@@ -1442,8 +1439,9 @@ impl Engine<'_> {
         }
         self.set_drive_state(j, d, DriveState::Transferring, "copy_started");
         let job = self.job_mut(j);
-        let fate = &job.fate.drives[usize::from(d)];
         let drive = &mut job.drives[usize::from(d)];
+        let fate = drive.fate.clone();
+        let fate = &fate;
         drive.in_queue = false;
         drive.copy_start_at.get_or_insert(now);
         drive.attempt_start = now;
@@ -1472,8 +1470,9 @@ impl Engine<'_> {
         let p_warnings = p_errors + datacenter.copy_warning_probability.get();
         let p_info = p_warnings + datacenter.copy_info_probability.get();
         let job = self.job_mut(j);
-        let fate = &job.fate.drives[usize::from(d)];
         let drive = &mut job.drives[usize::from(d)];
+        let fate = drive.fate.clone();
+        let fate = &fate;
         let (outcome, bytes) = if fate.outcome_draw < p_errors {
             let bytes = (drive.data_bytes as f64 * fate.error_fraction).floor() as u64;
             (CopyOutcome::Errors, bytes)
@@ -1507,8 +1506,9 @@ impl Engine<'_> {
         let window = self.scenario.policy.customer_response_window;
         let p_errors = self.scenario.datacenter.copy_error_probability.get();
         let job = self.job_mut(j);
-        let fate = &job.fate.drives[usize::from(d)];
         let drive = &mut job.drives[usize::from(d)];
+        let fate = drive.fate.clone();
+        let fate = &fate;
         // Bytes rise linearly over the data part of the attempt toward its final bytes.
         let setup = fate.copy_setup[0];
         let data_time = copy_duration(drive.data_bytes, fate, 0) - setup;
@@ -1747,10 +1747,9 @@ impl Engine<'_> {
                 generation: job.key.generation + 1,
             };
             let sizes: Vec<u64> = job
-                .fate
                 .drives
                 .iter()
-                .map(|drive| drive.data_bytes)
+                .map(|drive| drive.fate.data_bytes)
                 .collect();
             let n_drives = sizes.len() as u32;
             self.create_job(key, Some(JobKind::Export), Some(n_drives), Some(sizes));

@@ -50,11 +50,11 @@ pub struct JobFate {
     pub orphan_answer: ContactAnswer,
     /// The customer's answer to the wrong-return-address contact.
     pub address_answer: ContactAnswer,
-    pub drives: Vec<DriveFate>,
 }
 
-/// The draws of one listed (import) or shipped (export) drive.
-#[derive(Clone, Debug)]
+/// The draws of one listed (import) or shipped (export) drive; an extra
+/// drive, never copied, has the default (nothing missing, no fault).
+#[derive(Clone, Debug, Default)]
 pub struct DriveFate {
     pub data_bytes: u64,
     /// Not in its package (import only).
@@ -77,7 +77,7 @@ pub struct DriveFate {
 }
 
 /// Whether and when a customer answers one operator contact.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct ContactAnswer {
     pub answers: bool,
     pub delay: SimDuration,
@@ -102,7 +102,7 @@ impl JobFate {
         scenario: &Scenario,
         kind: Option<JobKind>,
         n_drives: Option<u32>,
-    ) -> JobFate {
+    ) -> (JobFate, Vec<DriveFate>) {
         let arrivals = &scenario.arrivals;
         let customer = &scenario.customer;
         let shipping = &scenario.shipping;
@@ -175,7 +175,7 @@ impl JobFate {
             })
             .collect();
 
-        JobFate {
+        let job = JobFate {
             kind,
             n_drives,
             abandons,
@@ -205,8 +205,8 @@ impl JobFate {
             reorders_export,
             orphan_answer,
             address_answer,
-            drives,
-        }
+        };
+        (job, drives)
     }
 }
 

@@ -1,0 +1,1075 @@
+//! Parameter sweeps: one scenario run at every point of a cross product of
+//! `--vary` values (`impexsim sweep`).
+//!
+//! Key types: `Vary` (one `--vary KEY=V1,V2,...` argument), `SweepPlan` (the
+//! validated points, each with its own `Scenario`), `run_sweep` (runs every
+//! point into one output directory) and `write_sweep_csv` (the combined
+//! metrics).
+//!
+//! # Values
+//!
+//! `--vary KEY=V1,V2,...` lists the values of one scenario key. Each value is
+//! read exactly like the VALUE of `--set KEY=VALUE` (a TOML value, else a
+//! string), and a point applies its values as `--set` overrides after the
+//! user's own `--set`s, `--seed` and `--replications`; so the scenario
+//! loader checks them and its messages name what is wrong. The list is split
+//! at commas outside `[...]`, `{...}` and quotes, so
+//! `--vary 'policy.cancellable_states=["Creating"],[]'` has two values.
+//! Blanks around a value are dropped; an empty value, an empty list and a
+//! value listed twice are errors.
+//!
+//! A value `START..END` or `START..END..STEP` of integers is a range: START,
+//! START + STEP, ... up to END, END included when it is reached (STEP is 1
+//! when left out). `datacenter.copy_stations=90..150..10` is 90, 100, ...,
+//! 150. Ranges and plain values mix: `1,2,5..20..5`. A range holds at most
+//! `MAX_RANGE_VALUES` values.
+//!
+//! # Points
+//!
+//! The points are the cross product of the lists, the first `--vary`
+//! outermost. Every point uses the same seed, so the points see the same
+//! random draws (common random numbers, SPEC 6) and differ only by the effect
+//! of their values. Every point is built and validated before any is run: a
+//! bad value fails the sweep before anything is written.
+//!
+//! # Output
+//!
+//! The sweep directory holds `sweep.csv` and one subdirectory per point,
+//! each a complete `impexsim run` output (`run::run_to_dir`). A
+//! subdirectory is named `name=value` for each varied key, joined with `,`
+//! (`copy_stations=90,creating_timeout=7d`): the name is the key without its
+//! section (the full key if two varied keys would share a name) and the value
+//! keeps ASCII letters, digits and `.`, `+`, `-`, `_`, with every other run of
+//! characters turned into one `_`, no `_` at either end (`_` alone if nothing
+//! is left) and at most `MAX_NAME_VALUE_CHARS` characters: `["Creating"]`
+//! gives `cancellable_states=Creating`, `[]` gives `cancellable_states=_`.
+//! Names that would still clash (ignoring case) get `~2`, `~3`, ... in point
+//! order.
+//!
+//! `sweep.csv` has one column per varied key, named by the full dotted key and
+//! holding the value as given (a range expanded), then `metric,value` when
+//! every point has one replication, or `metric,mean,stddev,ci95_low,ci95_high,n`
+//! (as `summary.csv` of several replications) when any point has more. Rows
+//! go point by point in cross-product order, the metrics of each point in the
+//! fixed order of `summary.csv`; numbers are written as in `summary.csv`.
+//!
+//! The whole directory is built in a staging directory beside the target
+//! (`.<name>.tmp-<pid>`) and renamed into place at the end, so a failed
+//! sweep never leaves a directory that looks complete. A target that exists
+//! is replaced only when it is empty or holds `sweep.csv` (an earlier sweep).
+//!
+//! Points run in parallel (and the replications of each point), on
+//! `threads` threads or all cores; the output does not depend on it.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::report::{Metric, summarize_replications, write_number};
+use crate::run::{RunError, RunOptions, run_to_dir};
+use crate::scenario::{Scenario, ScenarioError};
+
+/// Most values one `START..END..STEP` range may expand to.
+pub const MAX_RANGE_VALUES: u64 = 10_000;
+
+/// Most characters of one value in a point's directory name.
+pub const MAX_NAME_VALUE_CHARS: usize = 48;
+
+/// The file of combined metrics in a sweep directory.
+pub const SWEEP_CSV: &str = "sweep.csv";
+
+/// One `--vary KEY=V1,V2,...`: a scenario key and the values it takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vary {
+    /// The dotted key as typed (checked by the scenario loader, not here).
+    pub key: String,
+    /// The values, ranges expanded, in the order given; never empty, no
+    /// value twice.
+    pub values: Vec<String>,
+}
+
+/// A `--vary` argument that cannot be read, or a set of them that does not
+/// make a sweep.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VaryError {
+    /// No `=`, or nothing before it.
+    #[error("--vary `{text}`: expected KEY=V1,V2,..., e.g. --vary datacenter.copy_stations=90,120")]
+    Syntax { text: String },
+    /// Nothing after the `=`.
+    #[error("--vary {key}: empty list of values, expected V1,V2,... or START..END[..STEP]")]
+    EmptyList { key: String },
+    /// An empty value between commas (`1,,2`).
+    #[error("--vary {key}: value {position} of `{list}` is empty")]
+    EmptyValue {
+        key: String,
+        /// 1-based position in the list.
+        position: usize,
+        list: String,
+    },
+    /// A bracket, brace or quote that is not closed.
+    #[error("--vary {key}: unclosed bracket, brace or quote in `{list}`")]
+    Unbalanced { key: String, list: String },
+    /// A `START..END[..STEP]` range that is empty, has a zero step or is too long.
+    #[error("--vary {key}: range `{range}`: {problem}")]
+    Range {
+        key: String,
+        range: String,
+        problem: String,
+    },
+    /// A value that appears twice in one list (ranges expanded).
+    #[error("--vary {key}: value `{value}` is listed twice")]
+    DuplicateValue { key: String, value: String },
+    /// The same key in two `--vary` arguments.
+    #[error("--vary {key} is given twice: give each key once, with all its values")]
+    DuplicateKey { key: String },
+    /// No `--vary` at all.
+    #[error("nothing to sweep: give at least one --vary KEY=V1,V2,...")]
+    Missing,
+}
+
+/// A sweep that cannot be built: bad `--vary` arguments, or a scenario (the
+/// base or one point) that the loader rejects.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Vary(#[from] VaryError),
+    /// The scenario without any `--vary` value is invalid.
+    #[error(transparent)]
+    Base(ScenarioError),
+    /// One point is invalid; `point` lists its values as `key=value, ...`.
+    #[error("sweep point {point}")]
+    Point {
+        point: String,
+        #[source]
+        source: ScenarioError,
+    },
+}
+
+/// A sweep that could not be run or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// The target exists and does not look like an earlier sweep's output.
+    #[error("refusing to replace {path}: it exists and holds no sweep.csv (choose another --out)")]
+    TargetInUse { path: PathBuf },
+    /// One point's run failed.
+    #[error("sweep point {point}")]
+    Run {
+        point: String,
+        #[source]
+        source: RunError,
+    },
+    #[error("cannot write {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Where the scenario of a sweep comes from, before any `--vary` value.
+#[derive(Clone, Copy, Debug)]
+pub struct BaseScenario<'a> {
+    /// The scenario file; the embedded baseline when `None`.
+    pub path: Option<&'a Path>,
+    /// `--set` overrides (and `simulation.seed=...` etc.) applied to every point.
+    pub overrides: &'a [String],
+}
+
+/// Every point of a sweep, validated.
+#[derive(Clone, Debug)]
+pub struct SweepPlan {
+    /// The scenario with the base overrides and no `--vary` value.
+    pub base: Scenario,
+    /// The varied keys, in `--vary` order.
+    pub keys: Vec<String>,
+    /// The points in cross-product order (the first key outermost).
+    pub points: Vec<SweepPoint>,
+}
+
+/// One point of a sweep.
+#[derive(Clone, Debug)]
+pub struct SweepPoint {
+    /// The value of each varied key, in `SweepPlan::keys` order.
+    pub values: Vec<String>,
+    /// The point's subdirectory in the sweep directory.
+    pub dir_name: String,
+    /// The base scenario with this point's values applied.
+    pub scenario: Scenario,
+}
+
+/// How to run a sweep, beyond the plan.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOptions {
+    /// The sweep directory.
+    pub out: PathBuf,
+    /// The command line, recorded in each point's `run.json`.
+    pub command: Vec<String>,
+    /// Threads for points and replications; all cores when `None`.
+    pub threads: Option<usize>,
+}
+
+/// Reported each time a point has finished.
+#[derive(Clone, Copy, Debug)]
+pub struct SweepProgress<'a> {
+    /// Points finished so far, this one included.
+    pub finished: usize,
+    pub total: usize,
+    /// The point that just finished.
+    pub point: &'a SweepPoint,
+}
+
+/// What a finished sweep reports.
+#[derive(Clone, Debug)]
+pub struct SweepOutcome {
+    /// The sweep directory.
+    pub out: PathBuf,
+    /// The varied keys, in `--vary` order.
+    pub keys: Vec<String>,
+    /// The points in cross-product order.
+    pub points: Vec<PointOutcome>,
+    /// Job rows written over all points and replications.
+    pub jobs: u64,
+    pub wall_time_seconds: f64,
+}
+
+/// The result of one point.
+#[derive(Clone, Debug)]
+pub struct PointOutcome {
+    /// The value of each varied key.
+    pub values: Vec<String>,
+    pub dir_name: String,
+    /// Metrics of each replication, in replication order.
+    pub metrics: Vec<Vec<Metric>>,
+}
+
+impl FromStr for Vary {
+    type Err = VaryError;
+
+    /// Reads `KEY=V1,V2,...` (see the module doc).
+    fn from_str(text: &str) -> Result<Vary, VaryError> {
+        let Some((key, list)) = text.split_once('=') else {
+            return Err(VaryError::Syntax {
+                text: text.to_string(),
+            });
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(VaryError::Syntax {
+                text: text.to_string(),
+            });
+        }
+        let list = list.trim();
+        if list.is_empty() {
+            return Err(VaryError::EmptyList {
+                key: key.to_string(),
+            });
+        }
+        let items = split_top_level(list).ok_or_else(|| VaryError::Unbalanced {
+            key: key.to_string(),
+            list: list.to_string(),
+        })?;
+        let mut values: Vec<String> = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let item = item.trim();
+            if item.is_empty() {
+                return Err(VaryError::EmptyValue {
+                    key: key.to_string(),
+                    position: index + 1,
+                    list: list.to_string(),
+                });
+            }
+            let expanded = match parse_range(item) {
+                Some(range) => expand_range(range).map_err(|problem| VaryError::Range {
+                    key: key.to_string(),
+                    range: item.to_string(),
+                    problem,
+                })?,
+                None => vec![item.to_string()],
+            };
+            for value in expanded {
+                if values.contains(&value) {
+                    return Err(VaryError::DuplicateValue {
+                        key: key.to_string(),
+                        value,
+                    });
+                }
+                values.push(value);
+            }
+        }
+        Ok(Vary {
+            key: key.to_string(),
+            values,
+        })
+    }
+}
+
+impl SweepPlan {
+    /// Builds and validates every point: the base scenario with the
+    /// `varies` values applied as `--set KEY=VALUE` overrides, in
+    /// cross-product order.
+    // `PlanError` is as large as a `ScenarioError` plus the point's text; it
+    // is built once per sweep, and boxing the `ScenarioError` would hide it
+    // from the binary's exit-code check (a downcast through the cause chain).
+    #[allow(clippy::result_large_err)]
+    pub fn new(base: BaseScenario<'_>, varies: &[Vary]) -> Result<SweepPlan, PlanError> {
+        if varies.is_empty() {
+            return Err(VaryError::Missing.into());
+        }
+        for (index, vary) in varies.iter().enumerate() {
+            if varies[..index]
+                .iter()
+                .any(|earlier| earlier.key == vary.key)
+            {
+                return Err(VaryError::DuplicateKey {
+                    key: vary.key.clone(),
+                }
+                .into());
+            }
+        }
+        let load = |overrides: &[String]| match base.path {
+            Some(path) => Scenario::load(path, overrides),
+            None => Scenario::from_overrides(overrides),
+        };
+        let base_scenario = load(base.overrides).map_err(PlanError::Base)?;
+
+        let keys: Vec<String> = varies.iter().map(|vary| vary.key.clone()).collect();
+        let labels = key_labels(&keys);
+        let mut taken_names: Vec<String> = Vec::new();
+        let mut points = Vec::new();
+        for values in cross_product(varies) {
+            let mut overrides = base.overrides.to_vec();
+            overrides.extend(
+                keys.iter()
+                    .zip(&values)
+                    .map(|(key, value)| format!("{key}={value}")),
+            );
+            let scenario = load(&overrides).map_err(|source| PlanError::Point {
+                point: describe_point(&keys, &values),
+                source,
+            })?;
+            let dir_name = unique_name(point_dir_name(&labels, &values), &mut taken_names);
+            points.push(SweepPoint {
+                values,
+                dir_name,
+                scenario,
+            });
+        }
+        Ok(SweepPlan {
+            base: base_scenario,
+            keys,
+            points,
+        })
+    }
+
+    /// The most replications any point runs.
+    pub fn max_replications(&self) -> u32 {
+        self.points
+            .iter()
+            .map(|point| point.scenario.simulation.replications)
+            .max()
+            .unwrap_or(1)
+    }
+}
+
+/// Runs every point of `plan` into `options.out` and writes `sweep.csv`.
+pub fn run_sweep(
+    plan: &SweepPlan,
+    options: &SweepOptions,
+    progress: &(dyn Fn(SweepProgress<'_>) + Sync),
+) -> Result<SweepOutcome, SweepError> {
+    let started = Instant::now();
+    let target = options.out.clone();
+    check_target(&target)?;
+    let staging = staging_dir(&target);
+    let io_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SweepError::Io { path, source }
+    };
+    if let Some(parent) = staging.parent() {
+        fs::create_dir_all(parent).map_err(io_error(parent))?;
+    }
+    let _ = fs::remove_dir_all(&staging);
+    fs::create_dir(&staging).map_err(io_error(&staging))?;
+    let result = write_all(plan, options, &staging, progress);
+    let (points, jobs) = match result {
+        Ok(done) => done,
+        Err(error) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(error);
+        }
+    };
+    if let Err(error) = move_into_place(&staging, &target) {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(error);
+    }
+    Ok(SweepOutcome {
+        out: target,
+        keys: plan.keys.clone(),
+        points,
+        jobs,
+        wall_time_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// `sweep.csv`: the varied keys' values, then each point's metrics as in
+/// `summary.csv` (see the module doc). `several` picks the
+/// several-replication columns.
+pub fn write_sweep_csv<W: Write>(
+    out: W,
+    keys: &[String],
+    points: &[PointOutcome],
+    several: bool,
+) -> io::Result<()> {
+    // The csv writer quotes the values that need it (`["Creating","Shipping"]`).
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = keys.iter().map(String::as_str).collect();
+    if several {
+        header.extend(["metric", "mean", "stddev", "ci95_low", "ci95_high", "n"]);
+    } else {
+        header.extend(["metric", "value"]);
+    }
+    writer.write_record(&header)?;
+    let mut record: Vec<String> = Vec::with_capacity(header.len());
+    for point in points {
+        assert_eq!(point.values.len(), keys.len(), "one value per varied key");
+        if several {
+            for summary in summarize_replications(&point.metrics) {
+                record.clear();
+                record.extend(point.values.iter().cloned());
+                record.push(summary.name);
+                let stats = summary.summary;
+                record.push(number(stats.mean));
+                record.push(number(stats.stddev));
+                record.push(number(stats.ci95.map(|(low, _)| low)));
+                record.push(number(stats.ci95.map(|(_, high)| high)));
+                record.push(stats.n.to_string());
+                writer.write_record(&record)?;
+            }
+        } else {
+            assert_eq!(point.metrics.len(), 1, "one replication per point");
+            for metric in &point.metrics[0] {
+                record.clear();
+                record.extend(point.values.iter().cloned());
+                record.push(metric.name.clone());
+                record.push(number(metric.value));
+                writer.write_record(&record)?;
+            }
+        }
+    }
+    writer.flush()
+}
+
+/// A few lines for the terminal: each point's `end_to_end_days.p90` and
+/// `copy.utilisation` (means over replications), `-` where there is none.
+pub fn summary_table(outcome: &SweepOutcome) -> String {
+    const METRICS: [(&str, &str); 2] = [
+        ("end_to_end_days.p90", "e2e p90 [d]"),
+        ("copy.utilisation", "copy util"),
+    ];
+    let labels = key_labels(&outcome.keys);
+    let mut rows: Vec<Vec<String>> = vec![
+        labels
+            .iter()
+            .cloned()
+            .chain(METRICS.iter().map(|(_, title)| title.to_string()))
+            .collect(),
+    ];
+    for point in &outcome.points {
+        let summaries = summarize_replications(&point.metrics);
+        let mean = |name: &str| {
+            summaries
+                .iter()
+                .find(|summary| summary.name == name)
+                .and_then(|summary| summary.summary.mean)
+        };
+        let mut row = point.values.clone();
+        row.push(mean(METRICS[0].0).map_or("-".into(), |days| format!("{days:.1}")));
+        row.push(mean(METRICS[1].0).map_or("-".into(), |share| format!("{share:.3}")));
+        rows.push(row);
+    }
+    let n_columns = rows[0].len();
+    let widths: Vec<usize> = (0..n_columns)
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut text = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            if column > 0 {
+                line.push_str("  ");
+            }
+            let _ = write!(line, "{cell:<width$}", width = widths[column]);
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// Runs the points into `dir`, then writes `sweep.csv` there.
+fn write_all(
+    plan: &SweepPlan,
+    options: &SweepOptions,
+    dir: &Path,
+    progress: &(dyn Fn(SweepProgress<'_>) + Sync),
+) -> Result<(Vec<PointOutcome>, u64), SweepError> {
+    let finished = AtomicUsize::new(0);
+    let total = plan.points.len();
+    let run_point = |point: &SweepPoint| -> Result<(PointOutcome, u64), SweepError> {
+        let run_options = RunOptions {
+            out: dir.join(&point.dir_name),
+            trace: false,
+            command: options.command.clone(),
+            // The replications share the sweep's thread pool.
+            threads: None,
+        };
+        let outcome = run_to_dir(&point.scenario, &run_options, &|_| {}).map_err(|source| {
+            SweepError::Run {
+                point: describe_point(&plan.keys, &point.values),
+                source,
+            }
+        })?;
+        let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
+        progress(SweepProgress {
+            finished,
+            total,
+            point,
+        });
+        let result = PointOutcome {
+            values: point.values.clone(),
+            dir_name: point.dir_name.clone(),
+            metrics: outcome.metrics,
+        };
+        Ok((result, outcome.jobs))
+    };
+    let run_all = || -> Vec<Result<(PointOutcome, u64), SweepError>> {
+        plan.points.par_iter().map(run_point).collect()
+    };
+    let results = match options.threads {
+        Some(threads) => rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool")
+            .install(run_all),
+        None => run_all(),
+    };
+    let mut points = Vec::with_capacity(results.len());
+    let mut jobs = 0;
+    for result in results {
+        let (point, point_jobs) = result?;
+        points.push(point);
+        jobs += point_jobs;
+    }
+
+    let path = dir.join(SWEEP_CSV);
+    let file = fs::File::create(&path).map_err(|source| SweepError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let several = plan.max_replications() > 1;
+    write_sweep_csv(io::BufWriter::new(file), &plan.keys, &points, several)
+        .map_err(|source| SweepError::Io { path, source })?;
+    Ok((points, jobs))
+}
+
+/// A summary value as `summary.csv` writes it; empty when absent.
+fn number(value: Option<f64>) -> String {
+    let mut text = String::new();
+    if let Some(value) = value {
+        write_number(&mut text, value);
+    }
+    text
+}
+
+/// Splits `list` at commas outside brackets, braces and quotes. `None` when
+/// a bracket, brace or quote is left open.
+fn split_top_level(list: &str) -> Option<Vec<&str>> {
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut item_start = 0;
+    for (index, c) in list.char_indices() {
+        if let Some(open) = quote {
+            // TOML: backslash escapes only inside "basic" strings.
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && open == '"' {
+                escaped = true;
+            } else if c == open {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '[' | '{' => depth += 1,
+            // A stray closer is left for the TOML reader to report.
+            ']' | '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(&list[item_start..index]);
+                item_start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth > 0 || quote.is_some() {
+        return None;
+    }
+    items.push(&list[item_start..]);
+    Some(items)
+}
+
+/// `START..END[..STEP]` of integers; `None` when `item` is not one.
+fn parse_range(item: &str) -> Option<(i64, i64, i64)> {
+    let parts: Vec<&str> = item.split("..").map(str::trim).collect();
+    let integer = |text: &str| text.parse::<i64>().ok();
+    match parts.as_slice() {
+        [start, end] => Some((integer(start)?, integer(end)?, 1)),
+        [start, end, step] => Some((integer(start)?, integer(end)?, integer(step)?)),
+        _ => None,
+    }
+}
+
+/// The values of a range, or what is wrong with it.
+fn expand_range((start, end, step): (i64, i64, i64)) -> Result<Vec<String>, String> {
+    if step <= 0 {
+        return Err(format!("expected a positive STEP, got {step}"));
+    }
+    if end < start {
+        return Err(format!("expected START <= END, got {start} > {end}"));
+    }
+    let count = (end as i128 - start as i128) / step as i128 + 1;
+    if count > MAX_RANGE_VALUES as i128 {
+        return Err(format!(
+            "{count} values, expected at most {MAX_RANGE_VALUES} (use a larger STEP)"
+        ));
+    }
+    Ok((0..count as i64)
+        .map(|index| (start + index * step).to_string())
+        .collect())
+}
+
+/// Every combination of the lists' values, the first list outermost.
+fn cross_product(varies: &[Vary]) -> Vec<Vec<String>> {
+    let mut points: Vec<Vec<String>> = vec![Vec::new()];
+    for vary in varies {
+        points = points
+            .iter()
+            .flat_map(|prefix| {
+                vary.values.iter().map(move |value| {
+                    let mut point = prefix.clone();
+                    point.push(value.clone());
+                    point
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// `key=value, key=value` for messages.
+fn describe_point(keys: &[String], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Short names of the varied keys: the key without its section, or the
+/// full key where two short names would be the same.
+fn key_labels(keys: &[String]) -> Vec<String> {
+    let short = |key: &str| match key.split_once('.') {
+        Some((_, rest)) if !rest.is_empty() => rest.to_string(),
+        _ => key.to_string(),
+    };
+    keys.iter()
+        .map(|key| {
+            let label = short(key);
+            let shared = keys
+                .iter()
+                .filter(|other| short(other).eq_ignore_ascii_case(&label))
+                .count()
+                > 1;
+            if shared { key.clone() } else { label }
+        })
+        .collect()
+}
+
+/// `label=value` per key, joined with `,`, made safe as a file name.
+fn point_dir_name(labels: &[String], values: &[String]) -> String {
+    labels
+        .iter()
+        .zip(values)
+        .map(|(label, value)| format!("{}={}", safe_name(label), safe_name(value)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Keeps ASCII letters, digits and `.+-_`; every other run of characters
+/// becomes one `_`, and `_` at either end is dropped; at most
+/// `MAX_NAME_VALUE_CHARS` characters, never empty (`_`) and never ending in
+/// `.` (Windows drops it).
+fn safe_name(text: &str) -> String {
+    let mut name = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-' | '_') {
+            name.push(c);
+        } else if !name.ends_with('_') {
+            name.push('_');
+        }
+    }
+    let mut name = name.trim_matches('_').to_string();
+    name.truncate(MAX_NAME_VALUE_CHARS);
+    if name.is_empty() || name.ends_with('.') {
+        name.push('_');
+    }
+    name
+}
+
+/// `name`, or `name~2`, `name~3`, ... when taken (ignoring case, for
+/// file systems that do).
+fn unique_name(name: String, taken: &mut Vec<String>) -> String {
+    let is_taken = |candidate: &str, taken: &[String]| {
+        taken
+            .iter()
+            .any(|other| other.eq_ignore_ascii_case(candidate))
+    };
+    let mut candidate = name.clone();
+    let mut suffix = 2;
+    while is_taken(&candidate, taken) {
+        candidate = format!("{name}~{suffix}");
+        suffix += 1;
+    }
+    taken.push(candidate.clone());
+    candidate
+}
+
+/// The target may be replaced only if it is absent, empty, or an earlier
+/// sweep's output.
+fn check_target(target: &Path) -> Result<(), SweepError> {
+    match fs::read_dir(target) {
+        Ok(mut entries) => {
+            if entries.next().is_none() || target.join(SWEEP_CSV).is_file() {
+                Ok(())
+            } else {
+                Err(SweepError::TargetInUse {
+                    path: target.to_path_buf(),
+                })
+            }
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(SweepError::Io {
+            path: target.to_path_buf(),
+            source: error,
+        }),
+    }
+}
+
+/// `.<name>.tmp-<pid>` beside the target.
+fn staging_dir(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sweep".to_string());
+    let parent = target.parent().unwrap_or(Path::new("."));
+    parent.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Renames the finished staging directory onto the target, replacing an
+/// earlier sweep's output.
+fn move_into_place(staging: &Path, target: &Path) -> Result<(), SweepError> {
+    let io_error = |source| SweepError::Io {
+        path: target.to_path_buf(),
+        source,
+    };
+    if target.exists() {
+        let old = staging.with_extension("old");
+        let _ = fs::remove_dir_all(&old);
+        fs::rename(target, &old).map_err(io_error)?;
+        fs::rename(staging, target).map_err(io_error)?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(staging, target).map_err(io_error)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vary_values_split_at_top_level_commas() {
+        let check = |text: &str, expected: &[&str]| {
+            let vary: Vary = text
+                .parse()
+                .unwrap_or_else(|error| panic!("`{text}`: {error}"));
+            assert_eq!(vary.values, expected, "`{text}`");
+        };
+        check("datacenter.copy_stations=90,120", &["90", "120"]);
+        check("datacenter.copy_stations = 90 , 120 ", &["90", "120"]);
+        check(
+            r#"policy.cancellable_states=["Creating"],[]"#,
+            &[r#"["Creating"]"#, "[]"],
+        );
+        check(
+            r#"policy.cancellable_states=["Creating","Shipping"],["Creating"]"#,
+            &[r#"["Creating","Shipping"]"#, r#"["Creating"]"#],
+        );
+        check(
+            r#"arrivals.drives_per_job={ dist = "uniform_int", min = 1, max = 3 },2"#,
+            &[r#"{ dist = "uniform_int", min = 1, max = 3 }"#, "2"],
+        );
+        check(r#"simulation.name="a,b",'c,d'"#, &[r#""a,b""#, "'c,d'"]);
+        check(r#"simulation.name="a\",b",c"#, &[r#""a\",b""#, "c"]);
+        check("policy.creating_timeout=7d,2d 12h", &["7d", "2d 12h"]);
+    }
+
+    #[test]
+    fn vary_ranges_expand_inclusively() {
+        let check = |text: &str, expected: &[&str]| {
+            let vary: Vary = text
+                .parse()
+                .unwrap_or_else(|error| panic!("`{text}`: {error}"));
+            assert_eq!(vary.values, expected, "`{text}`");
+        };
+        check(
+            "datacenter.copy_stations=90..150..10",
+            &["90", "100", "110", "120", "130", "140", "150"],
+        );
+        check("datacenter.copy_stations=1..3", &["1", "2", "3"]);
+        check("datacenter.copy_stations=1..8..3", &["1", "4", "7"]);
+        check("datacenter.copy_stations=5..5", &["5"]);
+        check("datacenter.copy_stations=1,3..4,10", &["1", "3", "4", "10"]);
+        check("simulation.seed=-1..1", &["-1", "0", "1"]);
+        // Not integers: not a range, left for the scenario loader to judge.
+        check("arrivals.jobs_per_day=0.5..1.5", &["0.5..1.5"]);
+        check("arrivals.trace=../a.csv", &["../a.csv"]);
+    }
+
+    #[test]
+    fn bad_vary_arguments_are_errors_naming_the_key() {
+        let check = |text: &str, expected: VaryError| {
+            assert_eq!(text.parse::<Vary>(), Err(expected), "`{text}`");
+        };
+        let key = || "datacenter.copy_stations".to_string();
+        check(
+            "datacenter.copy_stations",
+            VaryError::Syntax { text: key() },
+        );
+        check(
+            "=1,2",
+            VaryError::Syntax {
+                text: "=1,2".into(),
+            },
+        );
+        check(
+            "datacenter.copy_stations=",
+            VaryError::EmptyList { key: key() },
+        );
+        check(
+            "datacenter.copy_stations=  ",
+            VaryError::EmptyList { key: key() },
+        );
+        check(
+            "datacenter.copy_stations=1,,2",
+            VaryError::EmptyValue {
+                key: key(),
+                position: 2,
+                list: "1,,2".into(),
+            },
+        );
+        check(
+            "datacenter.copy_stations=1,",
+            VaryError::EmptyValue {
+                key: key(),
+                position: 2,
+                list: "1,".into(),
+            },
+        );
+        check(
+            r#"policy.cancellable_states=["Creating","#,
+            VaryError::Unbalanced {
+                key: "policy.cancellable_states".into(),
+                list: r#"["Creating","#.into(),
+            },
+        );
+        check(
+            "datacenter.copy_stations=5..1",
+            VaryError::Range {
+                key: key(),
+                range: "5..1".into(),
+                problem: "expected START <= END, got 5 > 1".into(),
+            },
+        );
+        check(
+            "datacenter.copy_stations=1..5..0",
+            VaryError::Range {
+                key: key(),
+                range: "1..5..0".into(),
+                problem: "expected a positive STEP, got 0".into(),
+            },
+        );
+        check(
+            "datacenter.copy_stations=1..100000",
+            VaryError::Range {
+                key: key(),
+                range: "1..100000".into(),
+                problem: "100000 values, expected at most 10000 (use a larger STEP)".into(),
+            },
+        );
+        check(
+            "datacenter.copy_stations=1..3,2",
+            VaryError::DuplicateValue {
+                key: key(),
+                value: "2".into(),
+            },
+        );
+        let message = "datacenter.copy_stations=".parse::<Vary>().unwrap_err();
+        assert!(
+            message.to_string().contains("datacenter.copy_stations"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn points_are_the_cross_product_first_key_outermost() {
+        let varies: Vec<Vary> = ["a.x=1,2", "b.y=p,q,r"]
+            .iter()
+            .map(|text| text.parse().unwrap())
+            .collect();
+        let points = cross_product(&varies);
+        let expected = [
+            ["1", "p"],
+            ["1", "q"],
+            ["1", "r"],
+            ["2", "p"],
+            ["2", "q"],
+            ["2", "r"],
+        ];
+        assert_eq!(points, expected);
+    }
+
+    #[test]
+    fn point_directories_have_safe_unique_names() {
+        let check = |keys: &[&str], values: &[&str], expected: &str| {
+            let keys: Vec<String> = keys.iter().map(|key| key.to_string()).collect();
+            let values: Vec<String> = values.iter().map(|value| value.to_string()).collect();
+            assert_eq!(point_dir_name(&key_labels(&keys), &values), expected);
+        };
+        check(&["datacenter.copy_stations"], &["90"], "copy_stations=90");
+        check(
+            &["datacenter.copy_stations", "policy.creating_timeout"],
+            &["90", "7d"],
+            "copy_stations=90,creating_timeout=7d",
+        );
+        check(
+            &["policy.cancellable_states"],
+            &[r#"["Creating", "Shipping"]"#],
+            "cancellable_states=Creating_Shipping",
+        );
+        check(
+            &["policy.creating_timeout"],
+            &["2d 12h"],
+            "creating_timeout=2d_12h",
+        );
+        check(&["datacenter.copy_lag.max"], &["5d"], "copy_lag.max=5d");
+        check(
+            &["policy.cancellable_states"],
+            &["[]"],
+            "cancellable_states=_",
+        );
+        check(&["simulation.name"], &["../x/."], "name=.._x_._");
+        // Two keys that would share a short name keep their full names.
+        check(
+            &["datacenter.copy_lag.max", "policy.copy_lag.max"],
+            &["1", "2"],
+            "datacenter.copy_lag.max=1,policy.copy_lag.max=2",
+        );
+        let long = "x".repeat(200);
+        assert_eq!(
+            point_dir_name(&["k".to_string()], &[long]),
+            format!("k={}", "x".repeat(MAX_NAME_VALUE_CHARS))
+        );
+
+        let mut taken = Vec::new();
+        let names: Vec<String> = ["s=_a_", "s=_a_", "S=_A_", "s=b"]
+            .iter()
+            .map(|name| unique_name(name.to_string(), &mut taken))
+            .collect();
+        assert_eq!(names, ["s=_a_", "s=_a_~2", "S=_A_~3", "s=b"]);
+    }
+
+    #[test]
+    fn sweep_csv_quotes_values_and_formats_numbers() {
+        let metrics = |value: f64| {
+            vec![
+                Metric {
+                    name: "jobs.total".into(),
+                    value: Some(value),
+                },
+                Metric {
+                    name: "end_to_end_days.p50".into(),
+                    value: None,
+                },
+            ]
+        };
+        let keys = vec!["policy.cancellable_states".to_string()];
+        let points = vec![
+            PointOutcome {
+                values: vec![r#"["Creating","Shipping"]"#.into()],
+                dir_name: "a".into(),
+                metrics: vec![metrics(10.0)],
+            },
+            PointOutcome {
+                values: vec!["[]".into()],
+                dir_name: "b".into(),
+                metrics: vec![metrics(2.5)],
+            },
+        ];
+        let mut single = Vec::new();
+        write_sweep_csv(&mut single, &keys, &points, false).unwrap();
+        assert_eq!(
+            String::from_utf8(single).unwrap(),
+            "policy.cancellable_states,metric,value\n\
+             \"[\"\"Creating\"\",\"\"Shipping\"\"]\",jobs.total,10\n\
+             \"[\"\"Creating\"\",\"\"Shipping\"\"]\",end_to_end_days.p50,\n\
+             [],jobs.total,2.5\n\
+             [],end_to_end_days.p50,\n"
+        );
+
+        let several_points = vec![PointOutcome {
+            values: vec!["[]".into()],
+            dir_name: "b".into(),
+            metrics: vec![metrics(1.0), metrics(3.0)],
+        }];
+        let mut several = Vec::new();
+        write_sweep_csv(&mut several, &keys, &several_points, true).unwrap();
+        let text = String::from_utf8(several).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "policy.cancellable_states,metric,mean,stddev,ci95_low,ci95_high,n"
+        );
+        assert!(
+            lines[1].starts_with("[],jobs.total,2,1.414214,"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[1].ends_with(",2"), "{}", lines[1]);
+        assert_eq!(lines[2], "[],end_to_end_days.p50,,,,,0");
+    }
+}
