@@ -282,7 +282,26 @@ impl Scenario {
             source,
         })?;
         let origin = path.display().to_string();
-        Scenario::from_toml(&text, &origin, path.parent(), overrides)
+        // A file that names no study takes its file name, so that the default
+        // output folder (`output/<name>/`) of one partial scenario does not
+        // overwrite another's (a departure from "every key left out takes the
+        // baseline's value", for `simulation.name` alone).
+        let names_itself = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|table| table.get("simulation")?.get("name").cloned())
+            .is_some();
+        let stem = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned());
+        match stem {
+            Some(stem) if !names_itself && !stem.is_empty() => {
+                let mut with_name = vec![format!("simulation.name={}", toml::Value::from(stem))];
+                with_name.extend_from_slice(overrides);
+                Scenario::from_toml(&text, &origin, path.parent(), &with_name)
+            }
+            _ => Scenario::from_toml(&text, &origin, path.parent(), overrides),
+        }
     }
 
     /// The embedded baseline with `--set` overrides applied.

@@ -1170,7 +1170,11 @@ impl Engine<'_> {
 
     fn on_cancel_request(&mut self, j: JobRef) {
         let job = self.job(j);
-        if job.deleted || job.cancelled {
+        // A job deleted by expiry or retention no longer exists: nothing to record.
+        let retained = job
+            .deleted_at
+            .is_none_or(|deleted_at| self.now < deleted_at);
+        if job.deleted || !retained || job.cancelled {
             return;
         }
         let state = job.state;
