@@ -42,6 +42,92 @@ pub struct JobRecord {
     pub last_state: JobState,
     /// Created before `start + warmup`: written, left out of every metric.
     pub in_warmup: bool,
+    /// The job's past in detail, when the sink asked for it
+    /// (`RecordSink::wants_history`).
+    pub history: Option<Box<JobHistory>>,
+}
+
+/// Everything a Get Job response or a customer call needs about one job's
+/// past. Recorded only on request: it costs memory per job in flight.
+#[derive(Clone, Debug, Default)]
+pub struct JobHistory {
+    /// The customer asked for verbose logs (`logLevel = Verbose`).
+    pub verbose_log: bool,
+    /// Every state change of the job or one of its drives, in time order
+    /// (drive changes name the drive by serial).
+    pub changes: Vec<StateChange>,
+    /// Every copy attempt, in the order they started.
+    pub copy_attempts: Vec<CopyAttempt>,
+    /// The customer's API calls and the service's answers, in time order.
+    pub calls: Vec<CustomerCall>,
+    /// When the service first held a return address (Put Job, a fixed update
+    /// or an answer to an operator contact).
+    pub return_address_at: Option<SimTime>,
+    /// When the service first held the delivery package (carrier, tracking).
+    pub delivery_package_at: Option<SimTime>,
+    /// When a cancellation request was accepted.
+    pub cancel_requested_at: Option<SimTime>,
+}
+
+/// One state change of a job (`drive` is `None`) or a drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    pub time: SimTime,
+    /// The drive's serial, for a drive change.
+    pub drive: Option<u32>,
+    pub from: TraceState,
+    pub to: TraceState,
+    pub cause: &'static str,
+}
+
+/// One copy attempt of a drive: bytes rise linearly from 0 at `data_start`
+/// to `bytes_at_end` at `end` (a drive's reported bytes never decrease).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CopyAttempt {
+    /// The drive's serial.
+    pub drive: u32,
+    pub start: SimTime,
+    /// `start` + the copy setup.
+    pub data_start: SimTime,
+    /// The copy's end, or the instant a fault struck.
+    pub end: SimTime,
+    pub bytes_at_end: u64,
+    /// A fault struck at `end`.
+    pub faulted: bool,
+}
+
+/// A customer's call to the Import/Export API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CustomerCall {
+    pub time: SimTime,
+    pub kind: CallKind,
+    pub answer: CallAnswer,
+}
+
+/// What the customer asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    /// Put Job; with or without a return address.
+    PutJob { return_address: bool },
+    /// Update Job Properties while `Creating` (no state change).
+    UpdateProperties,
+    /// Update Job Properties with `state = Shipping` and the delivery package;
+    /// `return_address` when this call supplies a missing one.
+    ShippingUpdate { return_address: bool },
+    /// Update Job Properties with `cancelRequested = true`.
+    CancelRequest,
+}
+
+/// How the service answered a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallAnswer {
+    Accepted,
+    /// Rejected as invalid (a Shipping update without a return address).
+    BadRequest,
+    /// Not allowed in the job's current state.
+    Conflict,
+    /// The job no longer exists.
+    NotFound,
 }
 
 impl JobRecord {

@@ -277,6 +277,7 @@ mod tests {
             state_time: [None; 6],
             last_state: JobState::Creating,
             in_warmup: false,
+            history: None,
         }
     }
 

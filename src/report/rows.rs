@@ -401,6 +401,7 @@ mod tests {
             state_time: [None; 6],
             last_state: JobState::Completed,
             in_warmup: false,
+            history: None,
         }
     }
 
@@ -427,6 +428,7 @@ mod tests {
             state_time: [None; 6],
             last_state: JobState::Creating,
             in_warmup: true,
+            history: None,
         }
     }
 

@@ -19,7 +19,10 @@ use crate::model::{
     CopyOutcome, DeletionReason, Disposition, DriveState, EventKind, EventList, JobKind, JobState,
     Outcome, check_drive_transition, check_job_transition,
 };
-use crate::record::{DriveRecord, JobRecord, RunStats, TimeseriesRow, TraceEvent, TraceState};
+use crate::record::{
+    CallAnswer, CallKind, CopyAttempt, CustomerCall, DriveRecord, JobHistory, JobRecord, RunStats,
+    StateChange, TimeseriesRow, TraceEvent, TraceState,
+};
 use crate::scenario::{ArrivalProcess, Scenario};
 use crate::sim::fate::{ContactAnswer, DriveFate, JobFate, draw_answer};
 use crate::sim::queue::EventQueue;
@@ -37,6 +40,14 @@ pub trait RecordSink {
     fn wants_trace(&self) -> bool;
     /// A state transition.
     fn trace(&mut self, event: &TraceEvent);
+    /// Whether job records should carry their `JobHistory`.
+    fn wants_history(&self) -> bool {
+        false
+    }
+    /// Every job not yet written was created at or after `time`, and none
+    /// will be created before it (called after each batch of written jobs
+    /// when history is on): what happened before `time` is complete.
+    fn watermark(&mut self, _time: SimTime) {}
 }
 
 /// What the progress callback sees.
@@ -130,6 +141,14 @@ enum Event {
     ReturnDelivered(JobRef),
     /// Drives that could not be returned are destroyed.
     Destroy(JobRef, DestroyGroup),
+}
+
+/// What the service came to know about a job (for its history).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fact {
+    ReturnAddress,
+    DeliveryPackage,
+    CancelRequested,
 }
 
 /// Which drives a destruction covers.
@@ -233,6 +252,8 @@ struct Job {
     finished_at: Option<SimTime>,
     deleted_at: Option<SimTime>,
     overdue_stream: Option<Box<ChaCha8Rng>>,
+    /// Recorded when the sink asks for it.
+    history: Option<Box<JobHistory>>,
     /// Already queued for writing.
     settled: bool,
     drives: Vec<Drive>,
@@ -249,6 +270,10 @@ struct Engine<'a> {
     replication: u32,
     sink: &'a mut dyn RecordSink,
     trace: bool,
+    history: bool,
+    /// Live jobs in creation order (written ones are skipped lazily), for
+    /// the watermark.
+    creation_order: std::collections::VecDeque<(SimTime, JobRef)>,
     streams: StreamFactory,
     queue: EventQueue<Event>,
     now: SimTime,
@@ -301,11 +326,14 @@ impl<'a> Engine<'a> {
             done: false,
         };
         let trace = sink.wants_trace();
+        let history = sink.wants_history();
         Engine {
             scenario,
             replication,
             sink,
             trace,
+            history,
+            creation_order: std::collections::VecDeque::new(),
             streams,
             // Hour-wide buckets: a busy hour holds a few thousand events at most.
             queue: EventQueue::new(scenario.run_end(), SimDuration::from_hours(1)),
@@ -655,12 +683,26 @@ impl Engine<'_> {
             finished_at: None,
             deleted_at: None,
             overdue_stream: None,
+            history: self.history.then(|| {
+                Box::new(JobHistory {
+                    verbose_log: fate.verbose_log,
+                    ..JobHistory::default()
+                })
+            }),
             settled: false,
             drives,
             fate,
         };
         let j = self.insert_job(job);
         self.jobs_in_state[0] += 1;
+        if self.history {
+            self.creation_order.push_back((now, j));
+            let return_address = self.job(j).has_return_address;
+            self.record_call(j, CallKind::PutJob { return_address }, CallAnswer::Accepted);
+            if return_address {
+                self.record_fact(j, Fact::ReturnAddress);
+            }
+        }
         self.trace_job(
             j,
             TraceState::None,
@@ -748,9 +790,7 @@ impl Engine<'_> {
         let from = drive.state;
         check_drive_transition(from, to);
         drive.state = to;
-        if self.trace {
-            self.trace_drive(j, d, TraceState::Drive(from), TraceState::Drive(to), cause);
-        }
+        self.trace_drive(j, d, TraceState::Drive(from), TraceState::Drive(to), cause);
     }
 
     /// An export or extra drive comes into existence at `Received`.
@@ -760,25 +800,34 @@ impl Engine<'_> {
         drive.exists = true;
         drive.state = DriveState::Received;
         drive.received_at.get_or_insert(now);
-        if self.trace {
-            self.trace_drive(
-                j,
-                d,
-                TraceState::None,
-                TraceState::Drive(DriveState::Received),
-                cause,
-            );
-        }
+        self.trace_drive(
+            j,
+            d,
+            TraceState::None,
+            TraceState::Drive(DriveState::Received),
+            cause,
+        );
     }
 
     fn note(&mut self, j: JobRef, kind: EventKind) {
         self.job_mut(j).events.insert(kind);
     }
 
+    /// Records a job's state change in its history and the trace, if on.
     fn trace_job(&mut self, j: JobRef, from: TraceState, to: TraceState, cause: &'static str) {
+        let now = self.now;
+        if let Some(history) = &mut self.job_mut(j).history {
+            history.changes.push(StateChange {
+                time: now,
+                drive: None,
+                from,
+                to,
+                cause,
+            });
+        }
         if self.trace {
             let event = TraceEvent {
-                time: self.now,
+                time: now,
                 replication: self.replication,
                 job: self.job(j).name.clone(),
                 drive: None,
@@ -790,6 +839,7 @@ impl Engine<'_> {
         }
     }
 
+    /// Records a drive's state change in its job's history and the trace, if on.
     fn trace_drive(
         &mut self,
         j: JobRef,
@@ -798,17 +848,56 @@ impl Engine<'_> {
         to: TraceState,
         cause: &'static str,
     ) {
-        let job = self.job(j);
-        let event = TraceEvent {
-            time: self.now,
-            replication: self.replication,
-            job: job.name.clone(),
-            drive: Some(format!("{:08X}", job.drives[usize::from(d)].serial)),
-            from,
-            to,
-            cause,
-        };
-        self.sink.trace(&event);
+        let now = self.now;
+        let job = self.job_mut(j);
+        let serial = job.drives[usize::from(d)].serial;
+        if let Some(history) = &mut job.history {
+            history.changes.push(StateChange {
+                time: now,
+                drive: Some(serial),
+                from,
+                to,
+                cause,
+            });
+        }
+        if self.trace {
+            let event = TraceEvent {
+                time: now,
+                replication: self.replication,
+                job: self.job(j).name.clone(),
+                drive: Some(format!("{serial:08X}")),
+                from,
+                to,
+                cause,
+            };
+            self.sink.trace(&event);
+        }
+    }
+
+    /// Records a customer call in the job's history, if on.
+    fn record_call(&mut self, j: JobRef, kind: CallKind, answer: CallAnswer) {
+        let now = self.now;
+        if let Some(history) = &mut self.job_mut(j).history {
+            history.calls.push(CustomerCall {
+                time: now,
+                kind,
+                answer,
+            });
+        }
+    }
+
+    /// Notes in the history when the service first held the return address,
+    /// the delivery package, or an accepted cancellation.
+    fn record_fact(&mut self, j: JobRef, fact: Fact) {
+        let now = self.now;
+        if let Some(history) = &mut self.job_mut(j).history {
+            let field = match fact {
+                Fact::ReturnAddress => &mut history.return_address_at,
+                Fact::DeliveryPackage => &mut history.delivery_package_at,
+                Fact::CancelRequested => &mut history.cancel_requested_at,
+            };
+            field.get_or_insert(now);
+        }
     }
 
     fn change_on_site(&mut self, delta: i64) {
@@ -872,6 +961,20 @@ impl Engine<'_> {
         }
         settled.clear();
         self.settled = settled;
+        if self.history {
+            while let Some(&(_, j)) = self.creation_order.front() {
+                if self.is_live(j) {
+                    break;
+                }
+                self.creation_order.pop_front();
+            }
+            let oldest = self
+                .creation_order
+                .front()
+                .map(|&(created_at, _)| created_at);
+            let watermark = oldest.map_or(self.now, |created_at| created_at.min(self.now));
+            self.sink.watermark(watermark);
+        }
     }
 
     /// At the end of the run: writes every job still in memory, by job index.
@@ -942,6 +1045,7 @@ impl Engine<'_> {
             state_time: job.state_time,
             last_state: job.state,
             in_warmup: job.in_warmup,
+            history: job.history,
         };
         let mut drive_records = std::mem::take(&mut self.job_records);
         drive_records.clear();
@@ -1062,7 +1166,12 @@ fn drive_serial(key: JobKey, index: usize) -> u32 {
 impl Engine<'_> {
     fn on_update_while_creating(&mut self, j: JobRef) {
         let job = self.job(j);
-        if !job.deleted && job.state == JobState::Creating {
+        if job.deleted {
+            return self.record_call(j, CallKind::UpdateProperties, CallAnswer::NotFound);
+        }
+        let creating = job.state == JobState::Creating;
+        self.record_call(j, CallKind::UpdateProperties, CallAnswer::Accepted);
+        if creating {
             self.reset_creating_timer(j);
         }
     }
@@ -1114,7 +1223,7 @@ impl Engine<'_> {
             self.at_held(j, delivery - now, Event::PackageDelivered(j));
         }
         if !skips_update {
-            self.shipping_update(j);
+            self.shipping_update(j, false);
         }
         if lost {
             self.note(j, EventKind::PackageLost);
@@ -1122,42 +1231,49 @@ impl Engine<'_> {
     }
 
     fn on_fixed_shipping_update(&mut self, j: JobRef) {
-        let job = self.job_mut(j);
-        if job.deleted || job.state != JobState::Creating {
-            return;
-        }
-        job.has_return_address = true;
-        self.shipping_update(j);
+        self.shipping_update(j, true);
     }
 
     /// The customer's Update Job Properties with `state = Shipping` and the
-    /// delivery package (SPEC 1.1, 1.5).
-    fn shipping_update(&mut self, j: JobRef) {
-        let job = self.job(j);
-        if job.deleted || job.state != JobState::Creating {
-            return;
+    /// delivery package (SPEC 1.1, 1.5); `supplies_address` for the update
+    /// that brings the return address a first one lacked.
+    fn shipping_update(&mut self, j: JobRef, supplies_address: bool) {
+        let kind = CallKind::ShippingUpdate {
+            return_address: supplies_address,
+        };
+        let job = self.job_mut(j);
+        if job.deleted {
+            return self.record_call(j, kind, CallAnswer::NotFound);
+        }
+        if job.state != JobState::Creating || job.orphan_contact == OrphanContact::Over {
+            // Past Creating, or Creating with its orphan drives already sent
+            // back or awaiting destruction (a choice: SPEC is silent here).
+            return self.record_call(j, kind, CallAnswer::Conflict);
+        }
+        if supplies_address {
+            job.has_return_address = true;
         }
         if !job.has_return_address {
             // Rejected: nothing changes, not even the Creating timer.
             let delay = job.fate.fix_return_address_delay;
+            self.record_call(j, kind, CallAnswer::BadRequest);
             self.note(j, EventKind::ReturnAddressMissing);
             self.at(delay, Event::FixedShippingUpdate(j));
             return;
         }
-        match job.orphan_contact {
-            OrphanContact::None => {
-                self.set_job_state(j, JobState::Shipping, "shipping_update");
-                self.start_shipping_deadline(j, self.scenario.policy.shipping_timeout);
-            }
-            OrphanContact::Open { .. } => {
-                // The drives are already here as orphans: Shipping and at once Received.
-                self.job_mut(j).orphan_contact = OrphanContact::Over;
-                self.set_job_state(j, JobState::Shipping, "shipping_update");
-                self.adopt_orphans(j);
-            }
-            // The orphan drives went back or await destruction; the job stays
-            // Creating and expires (a choice: SPEC is silent on this case).
-            OrphanContact::Over => {}
+        self.record_call(j, kind, CallAnswer::Accepted);
+        self.record_fact(j, Fact::DeliveryPackage);
+        if supplies_address {
+            self.record_fact(j, Fact::ReturnAddress);
+        }
+        if self.job(j).orphan_contact == OrphanContact::None {
+            self.set_job_state(j, JobState::Shipping, "shipping_update");
+            self.start_shipping_deadline(j, self.scenario.policy.shipping_timeout);
+        } else {
+            // The drives are already here as orphans: Shipping and at once Received.
+            self.job_mut(j).orphan_contact = OrphanContact::Over;
+            self.set_job_state(j, JobState::Shipping, "shipping_update");
+            self.adopt_orphans(j);
         }
     }
 
@@ -1174,14 +1290,20 @@ impl Engine<'_> {
         let retained = job
             .deleted_at
             .is_none_or(|deleted_at| self.now < deleted_at);
-        if job.deleted || !retained || job.cancelled {
-            return;
+        if job.deleted || !retained {
+            return self.record_call(j, CallKind::CancelRequest, CallAnswer::NotFound);
+        }
+        if job.cancelled {
+            return self.record_call(j, CallKind::CancelRequest, CallAnswer::Accepted);
         }
         let state = job.state;
         if !self.scenario.policy.is_cancellable(state) {
+            self.record_call(j, CallKind::CancelRequest, CallAnswer::Conflict);
             self.note(j, EventKind::CancelRejected);
             return;
         }
+        self.record_call(j, CallKind::CancelRequest, CallAnswer::Accepted);
+        self.record_fact(j, Fact::CancelRequested);
         let job = self.job_mut(j);
         job.cancelled = true;
         match state {
@@ -1339,6 +1461,8 @@ impl Engine<'_> {
     /// A Creating job whose drives sit here as orphans becomes `Shipping` and
     /// at once `Received` (an answer or the customer's own Shipping update).
     fn adopt_orphans(&mut self, j: JobRef) {
+        self.record_fact(j, Fact::ReturnAddress);
+        self.record_fact(j, Fact::DeliveryPackage);
         let job = self.job_mut(j);
         job.has_return_address = true;
         for drive in &mut job.drives {
@@ -1442,6 +1566,8 @@ impl Engine<'_> {
             self.set_job_state(j, JobState::Transferring, "copy_started");
         }
         self.set_drive_state(j, d, DriveState::Transferring, "copy_started");
+        let record_history = self.history;
+        let p_errors = self.scenario.datacenter.copy_error_probability.get();
         let job = self.job_mut(j);
         let drive = &mut job.drives[usize::from(d)];
         let fate = drive.fate.clone();
@@ -1452,9 +1578,35 @@ impl Engine<'_> {
         drive.attempts += 1;
         let attempt = usize::from(drive.attempts.min(2) - 1);
         let duration = copy_duration(drive.data_bytes, fate, attempt);
-        if attempt == 0 && fate.faults {
-            let strikes = duration.scale(fate.fault_point);
-            self.at(strikes, Event::DriveFault(j, d));
+        let faults = attempt == 0 && fate.faults;
+        let ends_after = if faults {
+            duration.scale(fate.fault_point)
+        } else {
+            duration
+        };
+        if record_history {
+            let setup = fate.copy_setup[attempt];
+            let final_bytes = attempt_final_bytes(drive.data_bytes, fate, p_errors);
+            let reached = if faults {
+                let progress = data_progress(ends_after - setup, duration - setup);
+                (final_bytes as f64 * progress).floor() as u64
+            } else {
+                final_bytes
+            };
+            let record = CopyAttempt {
+                drive: drive.serial,
+                start: now,
+                data_start: now + setup,
+                end: now + ends_after,
+                bytes_at_end: reached,
+                faulted: faults,
+            };
+            if let Some(history) = &mut job.history {
+                history.copy_attempts.push(record);
+            }
+        }
+        if faults {
+            self.at(ends_after, Event::DriveFault(j, d));
         } else {
             self.at(duration, Event::CopyDone(j, d));
         }
@@ -1478,7 +1630,7 @@ impl Engine<'_> {
         let fate = drive.fate.clone();
         let fate = &fate;
         let (outcome, bytes) = if fate.outcome_draw < p_errors {
-            let bytes = (drive.data_bytes as f64 * fate.error_fraction).floor() as u64;
+            let bytes = attempt_final_bytes(drive.data_bytes, fate, p_errors);
             (CopyOutcome::Errors, bytes)
         } else if fate.outcome_draw < p_warnings {
             (CopyOutcome::Warnings, drive.data_bytes)
@@ -1517,17 +1669,8 @@ impl Engine<'_> {
         let setup = fate.copy_setup[0];
         let data_time = copy_duration(drive.data_bytes, fate, 0) - setup;
         let elapsed = (now - drive.attempt_start) - setup;
-        let progress = if data_time.ms() > 0 {
-            (elapsed.ms() as f64 / data_time.ms() as f64).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
-        let final_bytes = if fate.outcome_draw < p_errors {
-            (drive.data_bytes as f64 * fate.error_fraction).floor()
-        } else {
-            drive.data_bytes as f64
-        };
-        let reached = (final_bytes * progress).floor() as u64;
+        let final_bytes = attempt_final_bytes(drive.data_bytes, fate, p_errors);
+        let reached = (final_bytes as f64 * data_progress(elapsed, data_time)).floor() as u64;
         drive.bytes_succeeded = drive.bytes_succeeded.max(reached);
         drive.copy_end_at = Some(now);
         let resolution = fate.fault_resolution;
@@ -1980,6 +2123,24 @@ impl Engine<'_> {
         } else {
             self.enqueue_packaging(j, Shipment::Stray(d));
         }
+    }
+}
+
+/// The bytes an attempt ends with: all the data, or with errors a fraction.
+fn attempt_final_bytes(data_bytes: u64, fate: &DriveFate, p_errors: f64) -> u64 {
+    if fate.outcome_draw < p_errors {
+        (data_bytes as f64 * fate.error_fraction).floor() as u64
+    } else {
+        data_bytes
+    }
+}
+
+/// How far through the data part of a copy `elapsed` (after setup) is, in [0, 1].
+fn data_progress(elapsed: SimDuration, data_time: SimDuration) -> f64 {
+    if data_time.ms() > 0 {
+        (elapsed.ms() as f64 / data_time.ms() as f64).clamp(0.0, 1.0)
+    } else {
+        1.0
     }
 }
 

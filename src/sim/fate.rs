@@ -19,6 +19,8 @@ use crate::time::SimDuration;
 pub struct JobFate {
     pub kind: JobKind,
     pub n_drives: u32,
+    /// `logLevel = Verbose`.
+    pub verbose_log: bool,
     pub abandons: bool,
     pub ship_delay: SimDuration,
     pub updates_while_creating: bool,
@@ -120,9 +122,7 @@ impl JobFate {
         let kind = kind.unwrap_or(drawn_kind);
         let n_drives = n_drives.unwrap_or(drawn_drives).max(1);
 
-        // Drawn to keep the order of the draws; the log level matters only to
-        // Get Job responses.
-        let _verbose_log = chance(rng, arrivals.verbose_log_fraction);
+        let verbose_log = chance(rng, arrivals.verbose_log_fraction);
         let abandons = chance(rng, customer.abandon_probability);
         let ship_delay = customer.ship_delay.sample(rng);
         let updates_while_creating = chance(rng, customer.update_while_creating_probability);
@@ -178,6 +178,7 @@ impl JobFate {
         let job = JobFate {
             kind,
             n_drives,
+            verbose_log,
             abandons,
             ship_delay,
             updates_while_creating,
