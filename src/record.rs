@@ -51,6 +51,10 @@ pub struct JobRecord {
 /// past. Recorded only on request: it costs memory per job in flight.
 #[derive(Clone, Debug, Default)]
 pub struct JobHistory {
+    /// The job's stream key (`sim::JobKey`): its root job's arrival index and
+    /// its follow-up generation (0 for a root job).
+    pub root_index: u64,
+    pub generation: u32,
     /// The customer asked for verbose logs (`logLevel = Verbose`).
     pub verbose_log: bool,
     /// Every state change of the job or one of its drives, in time order

@@ -13,7 +13,8 @@ mod engine;
 mod fate;
 mod queue;
 mod resource;
-mod streams;
+pub mod streams;
 
 pub use engine::{Progress, RecordSink, run_replication};
 pub use queue::EventQueue;
+pub use streams::{JobKey, Purpose, StreamFactory};

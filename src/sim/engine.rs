@@ -685,6 +685,8 @@ impl Engine<'_> {
             overdue_stream: None,
             history: self.history.then(|| {
                 Box::new(JobHistory {
+                    root_index: key.root,
+                    generation: key.generation,
                     verbose_log: fate.verbose_log,
                     ..JobHistory::default()
                 })

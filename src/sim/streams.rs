@@ -23,6 +23,8 @@ pub enum Purpose {
     Returns = 2,
     /// Gaps between Poisson arrivals (root index 0, generation 0).
     Arrivals = 3,
+    /// Fake customer data of fixtures (names, addresses, tracking numbers).
+    Fixtures = 4,
 }
 
 /// Identity of a job for its streams: the arrival index of its root job and
