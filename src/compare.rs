@@ -38,9 +38,19 @@
 //!   `result` is `pass` or `fail`.
 //!
 //! The directory is built beside the target (`.<name>.tmp-<pid>`) and renamed
-//! into place when complete, like a run's. A guard failure is not a failed
-//! comparison: its outputs are written in full (they are the evidence), and
-//! the binary then exits with 3 (`GuardsFailed`).
+//! into place when complete, like a run's; an existing target is replaced
+//! only if it is empty or an earlier comparison (it holds `compare.csv`). A
+//! guard failure is not a failed comparison: its outputs are written in full
+//! (they are the evidence), and the binary then exits with 3 (`GuardsFailed`).
+//!
+//! # Terminal
+//!
+//! Unless `--quiet`, `comparison_table` goes to standard error like a run's
+//! summary: the headline metrics, the guarded ones and the largest
+//! significant changes, four significant digits. The guard verdicts
+//! (`GuardVerdict::line`, one `PASS`/`FAIL` line per guard with the
+//! difference, its interval and the limit, six decimals) are the command's
+//! result and go to standard output, also with `--quiet`.
 
 pub mod guard;
 pub mod jobs;

@@ -59,7 +59,19 @@
 //! is replaced only when it is empty or holds `sweep.csv` (an earlier sweep).
 //!
 //! Points run in parallel (and the replications of each point), on
-//! `threads` threads or all cores; the output does not depend on it.
+//! `threads` threads or all cores; the output does not depend on it. Each
+//! point's `run.json` records the sweep's command line and the point's
+//! resolved scenario. `summary_table` gives the few lines the binary prints
+//! at the end (each point's `end_to_end_days.p90` and `copy.utilisation`).
+//!
+//! # Errors
+//!
+//! A `--vary` that cannot be read is a `VaryError` naming the key. A point the
+//! scenario loader rejects is `PlanError::Point`, whose message lists the
+//! point's values (`sweep point datacenter.copy_stations=abc`) and whose
+//! source is the loader's `ScenarioError` (which names the value as the
+//! `--set` it was applied as). Both are bad input (exit 2 in the binary);
+//! `SweepError` (an output that cannot be written) is not.
 
 use std::fmt::Write as _;
 use std::fs;

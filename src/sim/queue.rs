@@ -127,7 +127,7 @@ impl<E> EventQueue<E> {
             let Some(bucket) = self.later.pop_front() else {
                 return;
             };
-            self.near_end = self.near_end + self.width;
+            self.near_end += self.width;
             if !bucket.is_empty() {
                 self.near = BinaryHeap::from(bucket);
             }

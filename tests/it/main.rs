@@ -4,6 +4,12 @@
 //!   delays, so every expected timestamp is computed by hand in the test.
 //! - `cli`: exit codes, error messages and what is left on disk (SPEC 4, 5).
 //! - `determinism`: same seed, same bytes; common random numbers (SPEC 6).
+//! - `compare`: paired runs, guards and their exit codes, and the variance
+//!   reduction that pairing buys.
+//! - `queueing`: metrics against queueing theory (Erlang C, Little's law,
+//!   M/G/infinity), with stated tolerances.
+//! - `replications`: several replications, any thread count (SPEC 5, 6).
+//! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -11,8 +17,12 @@
 //! `cli`), and timestamps are compared as instants, not as text.
 
 mod cli;
+mod compare;
 mod determinism;
+mod queueing;
+mod replications;
 mod rules;
+mod sweep;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
