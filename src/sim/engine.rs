@@ -210,7 +210,12 @@ struct Drive {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum OrphanContact {
     None,
-    Open { contact_at: SimTime },
+    /// Contacted at `contact_at`; `job_existed`: the job was still on record
+    /// then (`Creating` or `Closed`), not gone.
+    Open {
+        contact_at: SimTime,
+        job_existed: bool,
+    },
     Over,
 }
 
@@ -1288,12 +1293,14 @@ impl Engine<'_> {
 
     fn on_cancel_request(&mut self, j: JobRef) {
         let job = self.job(j);
-        // A job deleted by expiry or retention no longer exists: nothing to record.
         let retained = job
             .deleted_at
             .is_none_or(|deleted_at| self.now < deleted_at);
         if job.deleted || !retained {
-            return self.record_call(j, CallKind::CancelRequest, CallAnswer::NotFound);
+            // "A job that no longer exists rejects it": rejected and counted.
+            self.record_call(j, CallKind::CancelRequest, CallAnswer::NotFound);
+            self.note(j, EventKind::CancelRejected);
+            return;
         }
         if job.cancelled {
             return self.record_call(j, CallKind::CancelRequest, CallAnswer::Accepted);
@@ -1450,7 +1457,10 @@ impl Engine<'_> {
         // Orphan drives: the job is Creating, Closed or gone. Operators contact the customer.
         let job = self.job_mut(j);
         job.contacts += 1;
-        job.orphan_contact = OrphanContact::Open { contact_at: now };
+        job.orphan_contact = OrphanContact::Open {
+            contact_at: now,
+            job_existed: !job.deleted,
+        };
         let window = scenario.policy.orphan_contact_window;
         let answer = job.fate.orphan_answer.within(window);
         self.note(j, EventKind::OrphanDrives);
@@ -2021,12 +2031,18 @@ impl Engine<'_> {
 
     fn on_orphan_window_end(&mut self, j: JobRef) {
         let job = self.job(j);
-        let OrphanContact::Open { contact_at } = job.orphan_contact else {
+        let OrphanContact::Open {
+            contact_at,
+            job_existed,
+        } = job.orphan_contact
+        else {
             return;
         };
         self.job_mut(j).orphan_contact = OrphanContact::Over;
-        let job = self.job(j);
-        if !job.deleted && job.has_return_address {
+        // "Shipped back at the end of the window if the job existed and had a
+        // return address": the job was on record when the drives were found
+        // (it may have expired since; its address is known).
+        if job_existed && self.job(j).has_return_address {
             self.enqueue_packaging(j, Shipment::Orphans);
         } else {
             let policy = &self.scenario.policy;

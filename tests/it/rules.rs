@@ -812,11 +812,13 @@ fn cancelled_job_with_lost_package_closes_at_the_deadline() {
 // Orphan drives.
 
 /// SPEC 1.3/1.5: drives arrive for a job still Creating; no answer; the job
-/// expires before the window ends, so the drives are "destroyed at contact +
-/// disposal_after (never before the window closes)". The contact is when the
-/// package is processed.
+/// expires before the window ends. "No answer: the drives are shipped back at
+/// the end of the window if the job existed and had a return address": the job
+/// was on record (Creating, with an address) when the drives were found, so
+/// they go back after one packaging service at the window's end, although the
+/// job has expired meanwhile. The contact is when the package is processed.
 #[test]
-fn orphan_drives_of_an_expired_job_are_destroyed() {
+fn orphan_drives_of_a_job_that_expires_during_the_window_go_back() {
     let q = quiet();
     let out = run_scenario("orphan.toml", &[]);
     let job = out.only_job();
@@ -825,7 +827,7 @@ fn orphan_drives_of_an_expired_job_are_destroyed() {
     let contact = arrived + q.receive_lag + q.receive_time;
     let expired = created + q.creating_timeout;
     assert!(expired < contact + q.orphan_contact_window);
-    let destroyed = contact + q.disposal_after.max(q.orphan_contact_window);
+    let shipped_back = contact + q.orphan_contact_window + q.packaging_time;
 
     job.assert_text("outcome", "expired");
     job.assert_time("deleted_at", Some(expired));
@@ -833,21 +835,21 @@ fn orphan_drives_of_an_expired_job_are_destroyed() {
     job.assert_time("shipping_at", None);
     job.assert_time("received_at", None);
     job.assert_time("finished_at", None);
-    assert_events(job, &["orphan_drives", "drives_destroyed"]);
+    assert_events(job, &["orphan_drives"]);
     let drives = out.drives_of(job);
     assert_eq!(drives.len(), 2);
     for drive in drives {
         drive.assert_time("arrived_at", Some(arrived));
         drive.assert_time("received_at", Some(contact));
-        drive.assert_time("destroyed_at", Some(destroyed));
-        drive.assert_time("shipped_back_at", None);
-        drive.assert_text("disposition", "destroyed");
-        // "A destroyed drive keeps its last state."
-        drive.assert_text("final_state", "Received");
+        drive.assert_time("shipped_back_at", Some(shipped_back));
+        drive.assert_time("destroyed_at", None);
+        drive.assert_text("disposition", "returned");
+        drive.assert_text("final_state", "ShippedBack");
         drive.assert_text("copy_outcome", "none");
     }
     out.assert_metric("operator_contacts", 1.0, 1e-9);
-    out.assert_metric("drives.destroyed", 2.0, 1e-9);
+    out.assert_metric("drives.destroyed", 0.0, 1e-9);
+    out.assert_metric("drives.returned", 2.0, 1e-9);
 }
 
 /// SPEC 1.5: "No answer: the drives are shipped back at the end of the window
