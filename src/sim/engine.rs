@@ -466,30 +466,7 @@ impl<'a> Engine<'a> {
         let job_ref = match event {
             Event::Arrival => return self.on_arrival(),
             Event::Snapshot => return self.on_snapshot(),
-            Event::UpdateWhileCreating(j)
-            | Event::CreatingTimeout(j, _)
-            | Event::CustomerShips(j)
-            | Event::FixedShippingUpdate(j)
-            | Event::CancelRequest(j)
-            | Event::PackageDelivered(j)
-            | Event::LateDriveDelivered(j, _)
-            | Event::ReceiveReady(j, _)
-            | Event::ReceiveDone(j, _)
-            | Event::ShippingDeadline(j, _)
-            | Event::OverdueAnswered(j, _, _)
-            | Event::OverdueNoAnswer(j, _)
-            | Event::OrphanAnswered(j)
-            | Event::OrphanWindowEnd(j)
-            | Event::CopyLagDone(j)
-            | Event::CopyDone(j, _)
-            | Event::DriveFault(j, _)
-            | Event::DriveFaultEnd(j, _, _)
-            | Event::JobFaultEnd(j, _)
-            | Event::AddressAnswered(j)
-            | Event::AddressWindowEnd(j)
-            | Event::PackagingDone(j, _)
-            | Event::ReturnDelivered(j)
-            | Event::Destroy(j, _) => j,
+            _ => event.job().expect("every other event names a job"),
         };
         if !self.is_live(job_ref) {
             return;
@@ -532,6 +509,39 @@ impl<'a> Engine<'a> {
                 job.settled = true;
                 self.settled.push(job_ref);
             }
+        }
+    }
+}
+
+impl Event {
+    /// The job the event concerns, if any.
+    fn job(self) -> Option<JobRef> {
+        match self {
+            Event::Arrival | Event::Snapshot => None,
+            Event::UpdateWhileCreating(j)
+            | Event::CreatingTimeout(j, _)
+            | Event::CustomerShips(j)
+            | Event::FixedShippingUpdate(j)
+            | Event::CancelRequest(j)
+            | Event::PackageDelivered(j)
+            | Event::LateDriveDelivered(j, _)
+            | Event::ReceiveReady(j, _)
+            | Event::ReceiveDone(j, _)
+            | Event::ShippingDeadline(j, _)
+            | Event::OverdueAnswered(j, _, _)
+            | Event::OverdueNoAnswer(j, _)
+            | Event::OrphanAnswered(j)
+            | Event::OrphanWindowEnd(j)
+            | Event::CopyLagDone(j)
+            | Event::CopyDone(j, _)
+            | Event::DriveFault(j, _)
+            | Event::DriveFaultEnd(j, _, _)
+            | Event::JobFaultEnd(j, _)
+            | Event::AddressAnswered(j)
+            | Event::AddressWindowEnd(j)
+            | Event::PackagingDone(j, _)
+            | Event::ReturnDelivered(j)
+            | Event::Destroy(j, _) => Some(j),
         }
     }
 }
