@@ -56,11 +56,12 @@ pub mod guard;
 pub mod jobs;
 
 use std::fmt::Write as _;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::output_dir::{OutputDirError, write_staged};
 use crate::record::RunStats;
 use crate::report::{Metric, MetricsCollector, SampleSummary, summarize_sample, write_number};
 use crate::run::{RunError, RunOptions, run_to_dir};
@@ -165,11 +166,8 @@ pub enum InputError {
 /// A comparison that could not be run or written (the binary exits with 1).
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
-    /// The target exists and does not look like an earlier comparison.
-    #[error(
-        "refusing to replace {path}: it exists and holds no compare.csv (choose another --out)"
-    )]
-    TargetInUse { path: PathBuf },
+    #[error(transparent)]
+    Output(#[from] OutputDirError),
     /// One of the two runs failed.
     #[error("{kind} run failed")]
     Run {
@@ -443,29 +441,9 @@ pub fn compare_to_dir(
     );
     let started = Instant::now();
     let target = options.out.clone();
-    check_target(&target)?;
-    let staging = staging_dir(&target);
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| CompareError::Io { path, source }
-    };
-    if let Some(parent) = staging.parent() {
-        fs::create_dir_all(parent).map_err(io_error(parent))?;
-    }
-    let _ = fs::remove_dir_all(&staging);
-    fs::create_dir(&staging).map_err(io_error(&staging))?;
-    let result = write_all(pair, guards, options, &staging, progress);
-    let comparison = match result {
-        Ok(comparison) => comparison,
-        Err(error) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(error);
-        }
-    };
-    if let Err(error) = move_into_place(&staging, &target) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(error);
-    }
+    let comparison = write_staged(&target, "compare.csv", |staging| {
+        write_all(pair, guards, options, staging, progress)
+    })?;
     Ok(Comparison {
         out: target,
         wall_time_seconds: started.elapsed().as_secs_f64(),
@@ -732,55 +710,6 @@ fn push_optional(text: &mut String, value: Option<f64>) {
     if let Some(value) = value {
         write_number(text, value);
     }
-}
-
-/// The target may be replaced only if it is absent, empty, or an earlier
-/// comparison (it holds `compare.csv`).
-fn check_target(target: &Path) -> Result<(), CompareError> {
-    match fs::read_dir(target) {
-        Ok(mut entries) => {
-            if entries.next().is_none() || target.join("compare.csv").is_file() {
-                Ok(())
-            } else {
-                Err(CompareError::TargetInUse {
-                    path: target.to_path_buf(),
-                })
-            }
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(error) if target.exists() => Err(CompareError::Io {
-            path: target.to_path_buf(),
-            source: error,
-        }),
-        Err(_) => Ok(()),
-    }
-}
-
-fn staging_dir(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "compare".to_string());
-    let parent = target.parent().unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Renames the finished staging directory onto the target, replacing an
-/// earlier comparison.
-fn move_into_place(staging: &Path, target: &Path) -> Result<(), CompareError> {
-    let io_error = |source| CompareError::Io {
-        path: target.to_path_buf(),
-        source,
-    };
-    if target.exists() {
-        let old = staging.with_extension("old");
-        fs::rename(target, &old).map_err(io_error)?;
-        fs::rename(staging, target).map_err(io_error)?;
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(staging, target).map_err(io_error)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

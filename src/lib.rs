@@ -18,6 +18,7 @@
 pub mod compare;
 pub mod dist;
 pub mod model;
+pub mod output_dir;
 pub mod record;
 pub mod report;
 pub mod run;

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::output_dir::{OutputDirError, write_staged};
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
 use crate::report::{
     DrivesWriter, EventsWriter, JobsWriter, Metric, MetricsCollector, RunInfo, TimeseriesWriter,
@@ -48,9 +49,8 @@ pub struct RunOutcome {
 /// A run that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The target exists and does not look like an earlier run's output.
-    #[error("refusing to replace {path}: it exists and holds no run.json (choose another --out)")]
-    TargetInUse { path: PathBuf },
+    #[error(transparent)]
+    Output(#[from] OutputDirError),
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
@@ -67,29 +67,9 @@ pub fn run_to_dir(
 ) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
     let target = options.out.clone();
-    check_target(&target)?;
-    let staging = staging_dir(&target);
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| RunError::Io { path, source }
-    };
-    if let Some(parent) = staging.parent() {
-        fs::create_dir_all(parent).map_err(io_error(parent))?;
-    }
-    let _ = fs::remove_dir_all(&staging);
-    fs::create_dir(&staging).map_err(io_error(&staging))?;
-    let result = write_all(scenario, options, &staging, progress, started);
-    let outcome = match result {
-        Ok(outcome) => outcome,
-        Err(error) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(error);
-        }
-    };
-    if let Err(error) = move_into_place(&staging, &target) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(error);
-    }
+    let outcome = write_staged(&target, "run.json", |staging| {
+        write_all(scenario, options, staging, progress, started)
+    })?;
     Ok(RunOutcome {
         out: target,
         ..outcome
@@ -349,52 +329,4 @@ impl RecordSink for FileSink {
             self.keep(result);
         }
     }
-}
-
-/// The target may be replaced only if it is absent, empty, or an earlier run's output.
-fn check_target(target: &Path) -> Result<(), RunError> {
-    match fs::read_dir(target) {
-        Ok(mut entries) => {
-            if entries.next().is_none() || target.join("run.json").is_file() {
-                Ok(())
-            } else {
-                Err(RunError::TargetInUse {
-                    path: target.to_path_buf(),
-                })
-            }
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(error) if target.exists() => Err(RunError::Io {
-            path: target.to_path_buf(),
-            source: error,
-        }),
-        Err(_) => Ok(()),
-    }
-}
-
-fn staging_dir(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
-    let parent = target.parent().unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Renames the finished staging directory onto the target, replacing an
-/// earlier run's output.
-fn move_into_place(staging: &Path, target: &Path) -> Result<(), RunError> {
-    let io_error = |source| RunError::Io {
-        path: target.to_path_buf(),
-        source,
-    };
-    if target.exists() {
-        let old = staging.with_extension("old");
-        fs::rename(target, &old).map_err(io_error)?;
-        fs::rename(staging, target).map_err(io_error)?;
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(staging, target).map_err(io_error)?;
-    }
-    Ok(())
 }

@@ -83,6 +83,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::output_dir::{OutputDirError, write_staged};
 use crate::report::{Metric, summarize_replications, write_number};
 use crate::run::{RunError, RunOptions, run_to_dir};
 use crate::scenario::{Scenario, ScenarioError};
@@ -166,9 +167,8 @@ pub enum PlanError {
 /// A sweep that could not be run or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    /// The target exists and does not look like an earlier sweep's output.
-    #[error("refusing to replace {path}: it exists and holds no sweep.csv (choose another --out)")]
-    TargetInUse { path: PathBuf },
+    #[error(transparent)]
+    Output(#[from] OutputDirError),
     /// One point's run failed.
     #[error("sweep point {point}")]
     Run {
@@ -397,29 +397,9 @@ pub fn run_sweep(
 ) -> Result<SweepOutcome, SweepError> {
     let started = Instant::now();
     let target = options.out.clone();
-    check_target(&target)?;
-    let staging = staging_dir(&target);
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| SweepError::Io { path, source }
-    };
-    if let Some(parent) = staging.parent() {
-        fs::create_dir_all(parent).map_err(io_error(parent))?;
-    }
-    let _ = fs::remove_dir_all(&staging);
-    fs::create_dir(&staging).map_err(io_error(&staging))?;
-    let result = write_all(plan, options, &staging, progress);
-    let (points, jobs) = match result {
-        Ok(done) => done,
-        Err(error) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(error);
-        }
-    };
-    if let Err(error) = move_into_place(&staging, &target) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(error);
-    }
+    let (points, jobs) = write_staged(&target, "sweep.csv", |staging| {
+        write_all(plan, options, staging, progress)
+    })?;
     Ok(SweepOutcome {
         out: target,
         keys: plan.keys.clone(),
@@ -767,56 +747,6 @@ fn unique_name(name: String, taken: &mut Vec<String>) -> String {
     }
     taken.push(candidate.clone());
     candidate
-}
-
-/// The target may be replaced only if it is absent, empty, or an earlier
-/// sweep's output.
-fn check_target(target: &Path) -> Result<(), SweepError> {
-    match fs::read_dir(target) {
-        Ok(mut entries) => {
-            if entries.next().is_none() || target.join(SWEEP_CSV).is_file() {
-                Ok(())
-            } else {
-                Err(SweepError::TargetInUse {
-                    path: target.to_path_buf(),
-                })
-            }
-        }
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(SweepError::Io {
-            path: target.to_path_buf(),
-            source: error,
-        }),
-    }
-}
-
-/// `.<name>.tmp-<pid>` beside the target.
-fn staging_dir(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sweep".to_string());
-    let parent = target.parent().unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Renames the finished staging directory onto the target, replacing an
-/// earlier sweep's output.
-fn move_into_place(staging: &Path, target: &Path) -> Result<(), SweepError> {
-    let io_error = |source| SweepError::Io {
-        path: target.to_path_buf(),
-        source,
-    };
-    if target.exists() {
-        let old = staging.with_extension("old");
-        let _ = fs::remove_dir_all(&old);
-        fs::rename(target, &old).map_err(io_error)?;
-        fs::rename(staging, target).map_err(io_error)?;
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(staging, target).map_err(io_error)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
