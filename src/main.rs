@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use impexsim::report::human_summary;
+use impexsim::report::{Metric, human_summary, summarize_replications};
 use impexsim::run::{RunOptions, run_to_dir};
 use impexsim::scenario::{Scenario, ScenarioError};
 use impexsim::sim::Progress;
@@ -108,11 +108,20 @@ fn run(args: RunArgs) -> Result<()> {
     bar.finish_and_clear();
 
     if !args.quiet {
-        let first = &outcome.metrics[0];
-        eprint!("{}", human_summary(first));
-        if outcome.metrics.len() > 1 {
+        if outcome.metrics.len() == 1 {
+            eprint!("{}", human_summary(&outcome.metrics[0]));
+        } else {
+            // Means across replications; summary.csv has their intervals.
+            let means: Vec<Metric> = summarize_replications(&outcome.metrics)
+                .into_iter()
+                .map(|metric| Metric {
+                    name: metric.name,
+                    value: metric.summary.mean,
+                })
+                .collect();
+            eprint!("{}", human_summary(&means));
             eprintln!(
-                "(replication 1 of {}; summary.csv has every metric across replications)",
+                "(means of {} replications; summary.csv has their 95% intervals)",
                 outcome.metrics.len()
             );
         }
