@@ -28,6 +28,14 @@ pub enum Command {
     /// --guard fails.
     #[command(after_help = COMPARE_EXAMPLE)]
     Compare(CompareArgs),
+    /// Write Get Job responses (JSON, the API's JobResponse) of simulated
+    /// jobs at chosen instants, with an index.csv.
+    #[command(after_help = FIXTURES_EXAMPLE)]
+    Fixtures(FixturesArgs),
+    /// Write the API calls the simulated customers make (Put Job, Update Job
+    /// Properties, Get Job polls) as JSON Lines in time order.
+    #[command(after_help = CALLS_EXAMPLE)]
+    Calls(CallsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +156,76 @@ pub struct SweepArgs {
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// No progress bar and no table on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const FIXTURES_EXAMPLE: &str = "\
+Examples (replication 0 of the scenario; the module docs of impexsim::fixtures
+describe every field):
+  impexsim fixtures --cover --out fixtures/
+  impexsim fixtures --where orphan_drives --jobs 5
+  impexsim fixtures --at 30d --at 2026-03-01T00:00:00Z
+writes <job>/<yyyyMMddTHHmmss.fffZ>.json files and index.csv
+(file,replication,job,time,job_state,drive_states).";
+
+#[derive(Debug, Args)]
+pub struct FixturesArgs {
+    /// Scenario file (TOML); keys it leaves out take the baseline's values.
+    pub scenario: Option<PathBuf>,
+    /// Snapshot every selected job that exists at TIME: a duration from the
+    /// start (`30d`) or an RFC 3339 time (repeatable).
+    #[arg(long, value_name = "TIME")]
+    pub at: Vec<String>,
+    /// Snapshot each selected job at every state change of the job or one of
+    /// its drives (the default without --at).
+    #[arg(long)]
+    pub on_change: bool,
+    /// Only jobs that met EVENT, a name of the jobs.csv `events` column
+    /// (repeatable: every one).
+    #[arg(long = "where", value_name = "EVENT")]
+    pub where_events: Vec<String>,
+    /// At most N jobs (the first ones written).
+    #[arg(long, value_name = "N", conflicts_with = "cover")]
+    pub jobs: Option<u64>,
+    /// A small set of jobs that together show every job state, drive state
+    /// and event the selected jobs showed.
+    #[arg(long)]
+    pub cover: bool,
+    /// Seed of every random stream (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory [default: output/<scenario name>-fixtures/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a scenario key, e.g. `--set policy.creating_timeout=7d` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const CALLS_EXAMPLE: &str = "\
+Example (customers polling every 12 hours):
+  impexsim calls --set customer.poll_interval=12h --out calls.jsonl
+writes one {\"at\", \"job\", \"method\", \"path\", \"body\", \"expect\"} object per line;
+`--out -` writes to standard output.";
+
+#[derive(Debug, Args)]
+pub struct CallsArgs {
+    /// Scenario file (TOML); keys it leaves out take the baseline's values.
+    pub scenario: Option<PathBuf>,
+    /// Seed of every random stream (overrides simulation.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output file, `-` for standard output [default: output/<scenario name>-calls.jsonl].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a scenario key, e.g. `--set customer.poll_interval=12h` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
 }

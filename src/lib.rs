@@ -14,9 +14,12 @@
 //! - `compare`: a baseline and a candidate policy run paired, and guards on
 //!   what moved.
 //! - `sweep`: a scenario run over a cross product of `--vary` values.
+//! - `fixtures`: Get Job responses and customer call streams rebuilt from
+//!   job histories (`impexsim fixtures`, `impexsim calls`).
 
 pub mod compare;
 pub mod dist;
+pub mod fixtures;
 pub mod model;
 pub mod output_dir;
 pub mod record;

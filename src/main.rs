@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate(args),
         Command::Sweep(args) => sweep(args),
         Command::Compare(args) => compare(args),
+        Command::Fixtures(args) => fixtures(args),
+        Command::Calls(args) => calls(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -326,4 +328,101 @@ fn compare(args: cli::CompareArgs) -> Result<()> {
     }
     comparison.check_guards()?;
     Ok(())
+}
+
+/// `--seed` and `--set` of `fixtures` and `calls`, as overrides.
+fn seeded_overrides(seed: Option<u64>, overrides: &[String]) -> Vec<String> {
+    let mut overrides = overrides.to_vec();
+    if let Some(seed) = seed {
+        overrides.push(format!("simulation.seed={seed}"));
+    }
+    overrides
+}
+
+fn fixtures(args: cli::FixturesArgs) -> Result<()> {
+    use impexsim::fixtures::{Selection, fixtures_to_dir, parse_event, parse_instant};
+
+    let overrides = seeded_overrides(args.seed, &args.overrides);
+    let scenario = load_scenario(args.scenario.as_deref(), &overrides)?;
+    let usage = |error: impexsim::fixtures::SelectionError| UsageError(error.to_string());
+    let selection = Selection {
+        at: args
+            .at
+            .iter()
+            .map(|text| parse_instant(text, &scenario))
+            .collect::<Result<_, _>>()
+            .map_err(usage)?,
+        on_change: args.on_change,
+        where_events: args
+            .where_events
+            .iter()
+            .map(|text| parse_event(text))
+            .collect::<Result<_, _>>()
+            .map_err(usage)?,
+        max_jobs: args.jobs,
+        cover: args.cover,
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("{}-fixtures", scenario.simulation.name))
+    });
+    let bar = progress_bar(&scenario, args.quiet);
+    let mut on_progress = simulated_day_progress(&scenario, &bar);
+    let outcome = fixtures_to_dir(&scenario, &selection, &out, &mut on_progress)
+        .with_context(|| format!("fixtures of scenario {:?} failed", scenario.simulation.name))?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        eprintln!(
+            "{} snapshots of {} of {} jobs (replication 0) in {}",
+            outcome.files,
+            outcome.jobs_written,
+            outcome.jobs_simulated,
+            outcome.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn calls(args: cli::CallsArgs) -> Result<()> {
+    use impexsim::fixtures::{calls_to_path, write_calls};
+
+    let overrides = seeded_overrides(args.seed, &args.overrides);
+    let scenario = load_scenario(args.scenario.as_deref(), &overrides)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("{}-calls.jsonl", scenario.simulation.name))
+    });
+    let context = || format!("calls of scenario {:?} failed", scenario.simulation.name);
+    let bar = progress_bar(&scenario, args.quiet);
+    let mut on_progress = simulated_day_progress(&scenario, &bar);
+    let outcome = if out.as_os_str() == "-" {
+        let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        write_calls(&scenario, stdout, &mut on_progress)
+            .context("cannot write to standard output")
+            .with_context(context)?
+            .1
+    } else {
+        calls_to_path(&scenario, &out, &mut on_progress).with_context(context)?
+    };
+    bar.finish_and_clear();
+    if !args.quiet {
+        eprintln!(
+            "{} calls of {} jobs (replication 0) in {}",
+            outcome.lines,
+            outcome.jobs,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Moves `bar` along the simulated days of one replication.
+fn simulated_day_progress<'a>(
+    scenario: &Scenario,
+    bar: &'a ProgressBar,
+) -> impl FnMut(Progress) + 'a {
+    let horizon_days = scenario.horizon_end().ms() / impexsim::time::MS_PER_DAY;
+    move |progress: Progress| {
+        let day = progress.now.ms() / impexsim::time::MS_PER_DAY;
+        bar.set_position(day.clamp(0, horizon_days) as u64);
+        bar.set_message(format!("day {day}, {} jobs written", progress.jobs_written));
+    }
 }

@@ -123,6 +123,8 @@ pub struct Customer {
     pub response_delay: DurationDist,
     pub extend_probability: Probability,
     pub reorder_export_probability: Probability,
+    /// How often a customer polls Get Job (`impexsim calls`); positive.
+    pub poll_interval: SimDuration,
 }
 
 /// `[shipping]`.
@@ -689,6 +691,7 @@ impl Resolver {
             response_delay: take!(customer.response_delay),
             extend_probability: take!(customer.extend_probability),
             reorder_export_probability: take!(customer.reorder_export_probability),
+            poll_interval: take!(customer.poll_interval).0,
         };
 
         let shipping = Shipping {

@@ -62,6 +62,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "response_delay",
             "extend_probability",
             "reorder_export_probability",
+            "poll_interval",
         ],
     ),
     (
@@ -176,6 +177,7 @@ pub(crate) struct CustomerFile {
     pub response_delay: Option<DurationDist>,
     pub extend_probability: Option<Probability>,
     pub reorder_export_probability: Option<Probability>,
+    pub poll_interval: Option<PositiveDuration>,
 }
 
 /// `[shipping]`.

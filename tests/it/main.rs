@@ -10,6 +10,8 @@
 //!   M/G/infinity), with stated tolerances.
 //! - `replications`: several replications, any thread count (SPEC 5, 6).
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
+//! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
+//!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -19,6 +21,7 @@
 mod cli;
 mod compare;
 mod determinism;
+mod fixtures;
 mod queueing;
 mod replications;
 mod rules;
