@@ -9,6 +9,8 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -84,8 +86,18 @@ fn write_all(
     started: Instant,
 ) -> Result<RunOutcome, RunError> {
     let n_replications = scenario.simulation.replications;
-    // Each replication writes its own part files; they are joined in
-    // replication order, so the output is the same whatever the thread count.
+    let mut names = vec!["jobs.csv", "drives.csv", "timeseries.csv"];
+    if options.trace {
+        names.push("events.csv");
+    }
+    // Each replication writes its own part files. Whichever replication
+    // completes the next one in order appends the parts to the final files,
+    // so joining overlaps the replications still running, and the output is
+    // the same whatever the thread count.
+    let joiner = Mutex::new(Joiner {
+        next: 0,
+        done: vec![false; n_replications as usize],
+    });
     let run_one = |replication: u32| -> Result<(Vec<Metric>, u64), RunError> {
         let part = |name: &str| dir.join(format!("{name}.part{replication}"));
         let mut sink = FileSink::create(&part, scenario, options.trace, replication == 0)?;
@@ -93,31 +105,53 @@ fn write_all(
         let stats = run_replication(scenario, replication, &mut sink, &mut report);
         sink.finish(dir)?;
         let jobs_written = sink.jobs_written;
-        Ok((sink.metrics.finish(&stats), jobs_written))
+        let metrics = sink.metrics.finish(&stats);
+        let mut joiner = joiner.lock().expect("no replication panicked");
+        joiner.done[replication as usize] = true;
+        while joiner.done.get(joiner.next as usize) == Some(&true) {
+            for name in &names {
+                append_part(dir, name, joiner.next)?;
+            }
+            joiner.next += 1;
+        }
+        Ok((metrics, jobs_written))
     };
-    let results: Vec<Result<(Vec<Metric>, u64), RunError>> = match options.threads {
+    // Workers take replications in order (0, 1, 2, ...), so the next one to
+    // join is usually the next to finish and little is left to join at the end.
+    let next_replication = AtomicU32::new(0);
+    let results: Mutex<Vec<Option<Result<(Vec<Metric>, u64), RunError>>>> =
+        Mutex::new((0..n_replications).map(|_| None).collect());
+    let work = || loop {
+        let replication = next_replication.fetch_add(1, Ordering::Relaxed);
+        if replication >= n_replications {
+            break;
+        }
+        let result = run_one(replication);
+        results.lock().expect("no replication panicked")[replication as usize] = Some(result);
+    };
+    let spread = |workers: usize| (0..workers).into_par_iter().for_each(|_| work());
+    match options.threads {
         Some(threads) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .expect("a thread pool");
-            pool.install(|| (0..n_replications).into_par_iter().map(run_one).collect())
+            pool.install(|| spread(threads));
         }
-        None => (0..n_replications).into_par_iter().map(run_one).collect(),
-    };
+        None => spread(rayon::current_num_threads()),
+    }
+    let results: Vec<_> = results
+        .into_inner()
+        .expect("no replication panicked")
+        .into_iter()
+        .map(|result| result.expect("every replication ran"))
+        .collect();
     let mut per_replication = Vec::with_capacity(results.len());
     let mut jobs_written = 0;
     for result in results {
         let (metrics, jobs) = result?;
         per_replication.push(metrics);
         jobs_written += jobs;
-    }
-    let mut names = vec!["jobs.csv", "drives.csv", "timeseries.csv"];
-    if options.trace {
-        names.push("events.csv");
-    }
-    for name in names {
-        join_parts(dir, name, n_replications)?;
     }
 
     let create = |name: &str| create_file(&dir.join(name));
@@ -170,30 +204,31 @@ fn create_file(path: &Path) -> Result<BufWriter<File>, RunError> {
         })
 }
 
-/// Joins `name.part0`, `name.part1`, ... into `name` and removes the parts.
-/// Only part 0 holds the header line.
-fn join_parts(dir: &Path, name: &str, n_parts: u32) -> Result<(), RunError> {
+/// Which replications have finished, and the first not yet joined.
+struct Joiner {
+    next: u32,
+    done: Vec<bool>,
+}
+
+/// Appends `name.part<replication>` to `name` and removes it; part 0 (the
+/// one with the header line) becomes `name`.
+fn append_part(dir: &Path, name: &str, replication: u32) -> Result<(), RunError> {
     let target = dir.join(name);
-    let first = dir.join(format!("{name}.part0"));
+    let part = dir.join(format!("{name}.part{replication}"));
     let io_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| RunError::Io { path, source }
     };
-    fs::rename(&first, &target).map_err(io_error(&first))?;
-    if n_parts == 1 {
-        return Ok(());
+    if replication == 0 {
+        return fs::rename(&part, &target).map_err(io_error(&part));
     }
     let mut out = fs::OpenOptions::new()
         .append(true)
         .open(&target)
         .map_err(io_error(&target))?;
-    for replication in 1..n_parts {
-        let part = dir.join(format!("{name}.part{replication}"));
-        let mut input = File::open(&part).map_err(io_error(&part))?;
-        io::copy(&mut input, &mut out).map_err(io_error(&target))?;
-        fs::remove_file(&part).map_err(io_error(&part))?;
-    }
-    Ok(())
+    let mut input = File::open(&part).map_err(io_error(&part))?;
+    io::copy(&mut input, &mut out).map_err(io_error(&target))?;
+    fs::remove_file(&part).map_err(io_error(&part))
 }
 
 /// Flushes a finished writer.
