@@ -98,7 +98,7 @@ fn write_all(
         next: 0,
         done: vec![false; n_replications as usize],
     });
-    let run_one = |replication: u32| -> Result<(Vec<Metric>, u64), RunError> {
+    let run_one = |replication: u32| -> ReplicationResult {
         let part = |name: &str| dir.join(format!("{name}.part{replication}"));
         let mut sink = FileSink::create(&part, scenario, options.trace, replication == 0)?;
         let mut report = |p: Progress| progress(p);
@@ -119,7 +119,7 @@ fn write_all(
     // Workers take replications in order (0, 1, 2, ...), so the next one to
     // join is usually the next to finish and little is left to join at the end.
     let next_replication = AtomicU32::new(0);
-    let results: Mutex<Vec<Option<Result<(Vec<Metric>, u64), RunError>>>> =
+    let results: Mutex<Vec<Option<ReplicationResult>>> =
         Mutex::new((0..n_replications).map(|_| None).collect());
     let work = || loop {
         let replication = next_replication.fetch_add(1, Ordering::Relaxed);
@@ -203,6 +203,9 @@ fn create_file(path: &Path) -> Result<BufWriter<File>, RunError> {
             source,
         })
 }
+
+/// One replication's metrics and the number of jobs it wrote.
+type ReplicationResult = Result<(Vec<Metric>, u64), RunError>;
 
 /// Which replications have finished, and the first not yet joined.
 struct Joiner {
