@@ -832,28 +832,7 @@ impl Engine<'_> {
 
     /// Records a job's state change in its history and the trace, if on.
     fn trace_job(&mut self, j: JobRef, from: TraceState, to: TraceState, cause: &'static str) {
-        let now = self.now;
-        if let Some(history) = &mut self.job_mut(j).history {
-            history.changes.push(StateChange {
-                time: now,
-                drive: None,
-                from,
-                to,
-                cause,
-            });
-        }
-        if self.trace {
-            let event = TraceEvent {
-                time: now,
-                replication: self.replication,
-                job: self.job(j).name.clone(),
-                drive: None,
-                from,
-                to,
-                cause,
-            };
-            self.sink.trace(&event);
-        }
+        self.record_change(j, None, from, to, cause);
     }
 
     /// Records a drive's state change in its job's history and the trace, if on.
@@ -865,13 +844,25 @@ impl Engine<'_> {
         to: TraceState,
         cause: &'static str,
     ) {
+        let serial = self.job(j).drives[usize::from(d)].serial;
+        self.record_change(j, Some(serial), from, to, cause);
+    }
+
+    /// A state change of the job (`drive` is `None`) or of the drive with
+    /// that serial, into the job's history and the trace, when they are on.
+    fn record_change(
+        &mut self,
+        j: JobRef,
+        drive: Option<u32>,
+        from: TraceState,
+        to: TraceState,
+        cause: &'static str,
+    ) {
         let now = self.now;
-        let job = self.job_mut(j);
-        let serial = job.drives[usize::from(d)].serial;
-        if let Some(history) = &mut job.history {
+        if let Some(history) = &mut self.job_mut(j).history {
             history.changes.push(StateChange {
                 time: now,
-                drive: Some(serial),
+                drive,
                 from,
                 to,
                 cause,
@@ -882,7 +873,7 @@ impl Engine<'_> {
                 time: now,
                 replication: self.replication,
                 job: self.job(j).name.clone(),
-                drive: Some(format!("{serial:08X}")),
+                drive: drive.map(|serial| format!("{serial:08X}")),
                 from,
                 to,
                 cause,
