@@ -1058,6 +1058,36 @@ fn missing_drive_delivered_but_unprocessed_when_job_ships_back() {
 /// SPEC 1.1 Cancellation: "A cancelled job skips the data copy but otherwise
 /// follows the same transitions"; the drives go `Received -> Packaging` when
 /// they would have joined the copy queue, and the job ends Completed.
+/// SPEC 1.5: "a job that no longer exists rejects it" (the cancellation), and
+/// SPEC 1.1: a request outside the cancellable states "is rejected and
+/// counted". An abandoned job expires at creation + creating_timeout; a
+/// cancellation 20 days after creation finds it gone: cancel_rejected, on the
+/// row of the expired job, and the job stays not cancelled.
+#[test]
+fn cancellation_of_an_expired_job_is_rejected_and_counted() {
+    let q = quiet();
+    let out = run_scenario(
+        "abandon.toml",
+        &[
+            "--set",
+            "customer.cancel_probability=1",
+            "--set",
+            "customer.cancel_delay=20d",
+        ],
+    );
+    let job = out.only_job();
+    let expired = start() + q.creating_timeout;
+    assert!(
+        expired < start() + days(20),
+        "the job is gone when the request comes"
+    );
+    job.assert_text("outcome", "expired");
+    job.assert_time("deleted_at", Some(expired));
+    job.assert_text("cancelled", "false");
+    assert_events(job, &["cancel_rejected"]);
+    out.assert_metric("events.cancel_rejected.jobs", 1.0, 1e-9);
+}
+
 #[test]
 fn cancelled_job_in_shipping_skips_the_copy_and_completes() {
     let q = quiet();
