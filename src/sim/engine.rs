@@ -399,9 +399,6 @@ impl<'a> Engine<'a> {
             }
         }
         self.write_settled();
-        if std::env::var_os("IMPEXSIM_DEBUG_STEPS").is_some() {
-            eprintln!("steps {steps} heap {}", self.queue.len());
-        }
         // The run ends at the last event, or at the drain limit when jobs are still open.
         let end = if self.live_jobs > 0 {
             run_end
