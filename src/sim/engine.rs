@@ -12,6 +12,43 @@
 //! transit, drives on site, an export return on its way, a cancellation
 //! request not yet made). Settled jobs are written in the order they settled,
 //! ties by job index.
+//!
+//! # Timing
+//!
+//! The service's documentation says what happens; these rules say when
+//! (SPEC 1.5 fixes them; the choices SPEC leaves open are marked *choice*).
+//!
+//! - A job is created at its arrival. A customer who does not abandon hands
+//!   the package to the carrier at `created + ship_delay` and sends the
+//!   Shipping update then (unless it skips it). The one update while
+//!   `Creating` falls uniformly in `(0, ship_delay)` (`(0, creating_timeout)`
+//!   for an abandoner) and resets the Creating timeout, as does an accepted
+//!   cancellation. A Shipping update without a return address is rejected
+//!   (nothing changes) and fixed after `fix_return_address_delay`.
+//! - The package is delivered at hand-over + `transit`; a lost one never,
+//!   or, if late, at hand-over + `transit` + `late_package_delay`
+//!   (`package_lost` is noted at hand-over: *choice*). Operators process it
+//!   after `receive_lag` and a receiving operator; that is when missing
+//!   drives become `NeverReceived` and orphan drives are found.
+//! - The overdue check runs at `shipping_at + shipping_timeout` against
+//!   carrier delivery (delivered at or before it: not overdue). The answer
+//!   comes after `response_delay`; *extend* sets the next deadline to answer
+//!   + `shipping_extension`, *cancel* closes the job at the answer, no answer
+//!   closes it at deadline + `customer_response_window`. A job cancelled
+//!   before the deadline closes at the deadline without a contact.
+//! - A received job's drives join the copy queue after `copy_lag` (FIFO,
+//!   drive-list order); a drive received later or back from a fault joins at
+//!   once. With nothing to copy (cancelled, no drive received) the job goes
+//!   `Received -> Packaging` at that same moment (*choice*).
+//! - A wrong return address is found on entering `Packaging`; orphan drives
+//!   and overdue packages wait for answers within their windows; drives
+//!   that cannot be returned are destroyed `disposal_after` the contact,
+//!   never before the window closes. Orphans of a job on record when they
+//!   were found go back at the window's end if it has a return address,
+//!   even if it expired meanwhile (*choice*: "if the job existed").
+//! - Faults: a job fault at receipt, a drive fault at a uniform point of its
+//!   first copy; resolved after `fault_resolution`, or given up at the end of
+//!   `customer_response_window`.
 
 use rand_chacha::ChaCha8Rng;
 
