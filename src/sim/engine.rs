@@ -26,15 +26,15 @@
 //!   cancellation. A Shipping update without a return address is rejected
 //!   (nothing changes) and fixed after `fix_return_address_delay`.
 //! - The package is delivered at hand-over + `transit`; a lost one never,
-//!   or, if late, at hand-over + `transit` + `late_package_delay`
+//!   or, if late, at hand-over plus `transit` plus `late_package_delay`
 //!   (`package_lost` is noted at hand-over: *choice*). Operators process it
 //!   after `receive_lag` and a receiving operator; that is when missing
 //!   drives become `NeverReceived` and orphan drives are found.
 //! - The overdue check runs at `shipping_at + shipping_timeout` against
 //!   carrier delivery (delivered at or before it: not overdue). The answer
-//!   comes after `response_delay`; *extend* sets the next deadline to answer
-//!   + `shipping_extension`, *cancel* closes the job at the answer, no answer
-//!   closes it at deadline + `customer_response_window`. A job cancelled
+//!   comes after `response_delay`; *extend* sets the next deadline to the
+//!   answer plus `shipping_extension`, *cancel* closes the job at the answer,
+//!   no answer closes it at the deadline plus `customer_response_window`. A job cancelled
 //!   before the deadline closes at the deadline without a contact.
 //! - A received job's drives join the copy queue after `copy_lag` (FIFO,
 //!   drive-list order); a drive received later or back from a fault joins at
