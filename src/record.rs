@@ -38,8 +38,6 @@ pub struct JobRecord {
     /// Time spent in each of `JobState::OPEN` (all visits summed), `None`
     /// when the job never entered it.
     pub state_time: [Option<SimDuration>; 6],
-    /// The state the job was last in (for the summary of an unfinished run).
-    pub last_state: JobState,
     /// Created before `start + warmup`: written, left out of every metric.
     pub in_warmup: bool,
     /// The job's past in detail, when the sink asked for it

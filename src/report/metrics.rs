@@ -275,7 +275,6 @@ mod tests {
             deletion_reason: None,
             events: EventList::default(),
             state_time: [None; 6],
-            last_state: JobState::Creating,
             in_warmup: false,
             history: None,
         }

@@ -399,7 +399,6 @@ mod tests {
             deletion_reason: Some(DeletionReason::Retention),
             events,
             state_time: [None; 6],
-            last_state: JobState::Completed,
             in_warmup: false,
             history: None,
         }
@@ -426,7 +425,6 @@ mod tests {
             deletion_reason: Some(DeletionReason::Expired),
             events: EventList::default(),
             state_time: [None; 6],
-            last_state: JobState::Creating,
             in_warmup: true,
             history: None,
         }

@@ -280,8 +280,6 @@ struct Job {
     /// Drives queued, copying, or faulted awaiting resolution.
     in_copy: u32,
     job_fault_unresolved: bool,
-    overdue_closed: bool,
-    address_unfixed: bool,
     holds: u32,
     faults: u32,
     contacts: u32,
@@ -329,7 +327,6 @@ struct Engine<'a> {
     packaging: Resource<(JobRef, Shipment)>,
     /// Settled jobs waiting to be written once the clock moves on.
     settled: Vec<JobRef>,
-    settled_at: SimTime,
     jobs_written: u64,
     jobs_in_state: [u64; 6],
     drives_on_site: u64,
@@ -389,7 +386,6 @@ impl<'a> Engine<'a> {
             copy: Resource::new(datacenter.copy_stations, window_start, window_end),
             packaging: Resource::new(datacenter.packaging_staff, window_start, window_end),
             settled: Vec::new(),
-            settled_at: SimTime::ZERO,
             jobs_written: 0,
             jobs_in_state: [0; 6],
             drives_on_site: 0,
@@ -420,11 +416,11 @@ impl<'a> Engine<'a> {
                 break;
             }
             let (time, event) = self.queue.pop().expect("peeked");
-            if time > self.settled_at {
+            // Jobs that settled at the last instant are written once the clock moves on.
+            if time > self.now {
                 self.write_settled();
             }
             self.now = time;
-            self.settled_at = time;
             self.handle(event);
             steps += 1;
             if steps.is_multiple_of(65_536) {
@@ -453,7 +449,7 @@ impl<'a> Engine<'a> {
 
     fn finish(mut self) -> RunStats {
         let end = self.now;
-        self.track_on_site(0);
+        self.change_on_site(0);
         RunStats {
             receiving: self.receiving.stats(end),
             copy: self.copy.stats(end),
@@ -718,8 +714,6 @@ impl Engine<'_> {
             copy_open: false,
             in_copy: 0,
             job_fault_unresolved: false,
-            overdue_closed: false,
-            address_unfixed: false,
             holds: 0,
             faults: 0,
             contacts: 0,
@@ -942,12 +936,8 @@ impl Engine<'_> {
         }
     }
 
-    fn change_on_site(&mut self, delta: i64) {
-        self.track_on_site(delta);
-    }
-
     /// Brings the drives-on-site integral up to now, then applies `delta`.
-    fn track_on_site(&mut self, delta: i64) {
+    fn change_on_site(&mut self, delta: i64) {
         let from = self.on_site_since.max(self.window_start);
         let to = self.now.min(self.window_end);
         if to > from {
@@ -1085,7 +1075,6 @@ impl Engine<'_> {
             deletion_reason,
             events: job.events,
             state_time: job.state_time,
-            last_state: job.state,
             in_warmup: job.in_warmup,
             history: job.history,
         };
@@ -1142,6 +1131,30 @@ fn accrue_state_time(job: &mut Job, now: SimTime) {
 }
 
 impl Drive {
+    /// Copy attempt `attempt` (0 or 1): setup plus data over throughput
+    /// (MB = 10^6 bytes).
+    fn copy_duration(&self, attempt: usize) -> SimDuration {
+        let seconds = self.data_bytes as f64 / (self.fate.throughput_mb_s[attempt] * 1e6);
+        self.fate.copy_setup[attempt] + SimDuration::from_ms_f64(seconds * 1000.0)
+    }
+
+    /// The bytes a copy ends with: all the data, or with errors a fraction.
+    fn final_bytes(&self, p_errors: f64) -> u64 {
+        if self.fate.outcome_draw < p_errors {
+            (self.data_bytes as f64 * self.fate.error_fraction).floor() as u64
+        } else {
+            self.data_bytes
+        }
+    }
+
+    /// Bytes copied `elapsed` into attempt `attempt`: they rise linearly over
+    /// the data part of the attempt toward its final bytes.
+    fn bytes_after(&self, attempt: usize, elapsed: SimDuration, p_errors: f64) -> u64 {
+        let setup = self.fate.copy_setup[attempt];
+        let progress = data_progress(elapsed - setup, self.copy_duration(attempt) - setup);
+        (self.final_bytes(p_errors) as f64 * progress).floor() as u64
+    }
+
     /// Processed by the receiving operators (whatever has happened since).
     fn is_received(&self) -> bool {
         !matches!(
@@ -1451,7 +1464,6 @@ impl Engine<'_> {
         let scenario = self.scenario;
         let job = self.job(j);
         let is_import = job.fate.kind == JobKind::Import;
-        let n_listed = job.fate.n_drives as usize;
         let orphans = job.deleted || job.state != JobState::Shipping;
         for index in 0..job.drives.len() {
             let d = index as u8;
@@ -1483,7 +1495,6 @@ impl Engine<'_> {
             }
             self.job_mut(j).drives[index].orphan = orphans;
         }
-        debug_assert!(n_listed <= self.job(j).drives.len());
         if !orphans {
             self.set_job_state(j, JobState::Received, "package_received");
             self.after_received(j);
@@ -1617,40 +1628,28 @@ impl Engine<'_> {
         let p_errors = self.scenario.datacenter.copy_error_probability.get();
         let job = self.job_mut(j);
         let drive = &mut job.drives[usize::from(d)];
-        let fate = drive.fate.clone();
-        let fate = &fate;
         drive.in_queue = false;
         drive.copy_start_at.get_or_insert(now);
         drive.attempt_start = now;
         drive.attempts += 1;
         let attempt = usize::from(drive.attempts.min(2) - 1);
-        let duration = copy_duration(drive.data_bytes, fate, attempt);
-        let faults = attempt == 0 && fate.faults;
+        let duration = drive.copy_duration(attempt);
+        let faults = attempt == 0 && drive.fate.faults;
         let ends_after = if faults {
-            duration.scale(fate.fault_point)
+            duration.scale(drive.fate.fault_point)
         } else {
             duration
         };
-        if record_history {
-            let setup = fate.copy_setup[attempt];
-            let final_bytes = attempt_final_bytes(drive.data_bytes, fate, p_errors);
-            let reached = if faults {
-                let progress = data_progress(ends_after - setup, duration - setup);
-                (final_bytes as f64 * progress).floor() as u64
-            } else {
-                final_bytes
-            };
-            let record = CopyAttempt {
-                drive: drive.serial,
-                start: now,
-                data_start: now + setup,
-                end: now + ends_after,
-                bytes_at_end: reached,
-                faulted: faults,
-            };
-            if let Some(history) = &mut job.history {
-                history.copy_attempts.push(record);
-            }
+        let record = record_history.then(|| CopyAttempt {
+            drive: drive.serial,
+            start: now,
+            data_start: now + drive.fate.copy_setup[attempt],
+            end: now + ends_after,
+            bytes_at_end: drive.bytes_after(attempt, ends_after, p_errors),
+            faulted: faults,
+        });
+        if let (Some(record), Some(history)) = (record, &mut job.history) {
+            history.copy_attempts.push(record);
         }
         if faults {
             self.at(ends_after, Event::DriveFault(j, d));
@@ -1674,14 +1673,12 @@ impl Engine<'_> {
         let p_info = p_warnings + datacenter.copy_info_probability.get();
         let job = self.job_mut(j);
         let drive = &mut job.drives[usize::from(d)];
-        let fate = drive.fate.clone();
-        let fate = &fate;
-        let (outcome, bytes) = if fate.outcome_draw < p_errors {
-            let bytes = attempt_final_bytes(drive.data_bytes, fate, p_errors);
-            (CopyOutcome::Errors, bytes)
-        } else if fate.outcome_draw < p_warnings {
+        let draw = drive.fate.outcome_draw;
+        let (outcome, bytes) = if draw < p_errors {
+            (CopyOutcome::Errors, drive.final_bytes(p_errors))
+        } else if draw < p_warnings {
             (CopyOutcome::Warnings, drive.data_bytes)
-        } else if fate.outcome_draw < p_info {
+        } else if draw < p_info {
             (CopyOutcome::Info, drive.data_bytes)
         } else {
             (CopyOutcome::Ok, drive.data_bytes)
@@ -1710,17 +1707,10 @@ impl Engine<'_> {
         let p_errors = self.scenario.datacenter.copy_error_probability.get();
         let job = self.job_mut(j);
         let drive = &mut job.drives[usize::from(d)];
-        let fate = drive.fate.clone();
-        let fate = &fate;
-        // Bytes rise linearly over the data part of the attempt toward its final bytes.
-        let setup = fate.copy_setup[0];
-        let data_time = copy_duration(drive.data_bytes, fate, 0) - setup;
-        let elapsed = (now - drive.attempt_start) - setup;
-        let final_bytes = attempt_final_bytes(drive.data_bytes, fate, p_errors);
-        let reached = (final_bytes as f64 * data_progress(elapsed, data_time)).floor() as u64;
+        let reached = drive.bytes_after(0, now - drive.attempt_start, p_errors);
         drive.bytes_succeeded = drive.bytes_succeeded.max(reached);
         drive.copy_end_at = Some(now);
-        let resolution = fate.fault_resolution;
+        let resolution = drive.fate.fault_resolution;
         job.faults += 1;
         job.contacts += 1;
         self.set_drive_state(j, d, DriveState::Faulted, "drive_fault");
@@ -1805,7 +1795,6 @@ impl Engine<'_> {
         let now = self.now;
         let disposal_after = self.scenario.policy.disposal_after;
         let job = self.job_mut(j);
-        job.address_unfixed = true;
         let contact_at = job.packaging_at.expect("packaging");
         let destroy_at = (contact_at + disposal_after).max(now);
         for drive in job
@@ -2042,7 +2031,6 @@ impl Engine<'_> {
 
     fn close_overdue(&mut self, j: JobRef, cause: &'static str) {
         let job = self.job_mut(j);
-        job.overdue_closed = true;
         job.shipping_timer += 1;
         self.set_job_state(j, JobState::Closed, cause);
     }
@@ -2179,15 +2167,6 @@ impl Engine<'_> {
     }
 }
 
-/// The bytes an attempt ends with: all the data, or with errors a fraction.
-fn attempt_final_bytes(data_bytes: u64, fate: &DriveFate, p_errors: f64) -> u64 {
-    if fate.outcome_draw < p_errors {
-        (data_bytes as f64 * fate.error_fraction).floor() as u64
-    } else {
-        data_bytes
-    }
-}
-
 /// How far through the data part of a copy `elapsed` (after setup) is, in [0, 1].
 fn data_progress(elapsed: SimDuration, data_time: SimDuration) -> f64 {
     if data_time.ms() > 0 {
@@ -2195,14 +2174,4 @@ fn data_progress(elapsed: SimDuration, data_time: SimDuration) -> f64 {
     } else {
         1.0
     }
-}
-
-/// One copy attempt: setup plus data over throughput (MB = 10^6 bytes).
-fn copy_duration(
-    data_bytes: u64,
-    fate: &crate::sim::fate::DriveFate,
-    attempt: usize,
-) -> SimDuration {
-    let seconds = data_bytes as f64 / (fate.throughput_mb_s[attempt] * 1e6);
-    fate.copy_setup[attempt] + SimDuration::from_ms_f64(seconds * 1000.0)
 }
