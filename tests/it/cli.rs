@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-use crate::{data, days, hours, impexsim, read_header, read_rows, start};
+use crate::{data, days, entries, hours, impexsim, invoke, read_header, read_rows, start};
 
 /// What a failed command printed and returned.
 struct Failure {
@@ -18,20 +18,13 @@ struct Failure {
 /// that the failure left nothing behind in that directory.
 #[track_caller]
 fn run_failing(args: &[&str]) -> Failure {
-    let tmp = TempDir::new().unwrap();
-    let out = tmp.path().join("out");
-    let output = impexsim()
-        .args(args)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet")
-        .output()
-        .unwrap();
+    let failed = invoke(args);
     let failure = Failure {
-        code: output.status.code(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: failed.code,
+        stderr: failed.stderr.clone(),
     };
-    assert!(!output.status.success(), "impexsim {args:?} succeeded");
+    let out = &failed.dir;
+    assert_ne!(failure.code, Some(0), "impexsim {args:?} succeeded");
     assert_no_panic(&failure.stderr);
     // SPEC 5: "a failed or interrupted run never leaves a half-written
     // directory that looks complete".
@@ -41,21 +34,11 @@ fn run_failing(args: &[&str]) -> Failure {
         out.display()
     );
     assert_eq!(
-        entries(tmp.path()),
+        entries(failed.root()),
         Vec::<String>::new(),
         "impexsim {args:?} left files next to the output directory"
     );
     failure
-}
-
-/// File names in `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// SPEC 4: "Errors go to standard error as one clear message with its cause

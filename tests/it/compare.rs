@@ -17,7 +17,7 @@ use impexsim::report::{Metric, MetricsCollector};
 use impexsim::scenario::Scenario;
 use impexsim::sim::{RecordSink, run_replication};
 
-use crate::{Row, data, impexsim, read_header, read_rows};
+use crate::{Row, data, invoke, read_header, read_rows};
 
 /// The guard file users are pointed at.
 fn guards() -> PathBuf {
@@ -45,22 +45,15 @@ impl Compared {
 
 /// Runs `impexsim compare <args> --out <tmp>/out --quiet`.
 fn compare(args: &[&str]) -> Compared {
-    let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("out");
-    let output = impexsim()
-        .arg("compare")
-        .args(args)
-        .arg("--out")
-        .arg(&dir)
-        .arg("--quiet")
-        .output()
-        .unwrap();
+    let mut compare_args = vec!["compare"];
+    compare_args.extend_from_slice(args);
+    let done = invoke(&compare_args);
     Compared {
-        _tmp: tmp,
-        dir,
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        _tmp: done.tmp,
+        dir: done.dir,
+        code: done.code,
+        stdout: done.stdout,
+        stderr: done.stderr,
     }
 }
 

@@ -15,7 +15,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::{Row, data, impexsim, parse_time, read_rows, run_scenario, start};
+use crate::{
+    Invocation, Row, data, data_arg, impexsim, invoke_ok, parse_time, read_rows, run_scenario,
+    start,
+};
 
 /// Everything one `impexsim fixtures` wrote.
 struct Fixtures {
@@ -68,22 +71,10 @@ fn read_json(path: &Path) -> Value {
 /// Runs `impexsim fixtures tests/data/<scenario> <extra> --out <tmp> --quiet`.
 #[track_caller]
 fn fixtures(scenario: &str, extra: &[&str]) -> Fixtures {
-    let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("fixtures");
-    let output = impexsim()
-        .arg("fixtures")
-        .arg(data(scenario))
-        .args(extra)
-        .arg("--out")
-        .arg(&dir)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "impexsim fixtures {scenario} {extra:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let path = data_arg(scenario);
+    let mut args = vec!["fixtures", path.as_str()];
+    args.extend_from_slice(extra);
+    let Invocation { tmp, dir, .. } = invoke_ok(&args);
     Fixtures {
         index: read_rows(&dir.join("index.csv")),
         dir,

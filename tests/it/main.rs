@@ -41,6 +41,73 @@ pub fn impexsim() -> assert_cmd::Command {
     command
 }
 
+/// What `impexsim <args> --out <fresh dir>/out --quiet` did. The temporary
+/// directory lives as long as this value.
+pub struct Invocation {
+    pub tmp: TempDir,
+    /// The `--out` given (inside the temporary directory).
+    pub dir: PathBuf,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Invocation {
+    /// The fresh directory that holds `dir`: what a failure must leave empty.
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+}
+
+/// Runs `impexsim <args> --out <fresh dir>/out --quiet`; `args` starts with
+/// the subcommand.
+pub fn invoke(args: &[&str]) -> Invocation {
+    let tmp = TempDir::new().expect("a temporary directory");
+    let dir = tmp.path().join("out");
+    let output = impexsim()
+        .args(args)
+        .arg("--out")
+        .arg(&dir)
+        .arg("--quiet")
+        .output()
+        .expect("the binary runs");
+    Invocation {
+        tmp,
+        dir,
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Like `invoke`, and asserts the command succeeded.
+#[track_caller]
+pub fn invoke_ok(args: &[&str]) -> Invocation {
+    let invocation = invoke(args);
+    assert_eq!(
+        invocation.code,
+        Some(0),
+        "impexsim {args:?} failed:\n{}",
+        invocation.stderr
+    );
+    invocation
+}
+
+/// File and directory names in `dir`, sorted.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `tests/data/<name>` as text, for an argument list.
+pub fn data_arg(name: &str) -> String {
+    data(name).to_str().expect("a UTF-8 path").to_string()
+}
+
 /// A file in `tests/data/`.
 pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -264,22 +331,9 @@ pub fn read_header(path: &Path) -> Vec<String> {
 /// every output file.
 #[track_caller]
 pub fn run(args: &[&str]) -> Output {
-    let tmp = TempDir::new().expect("a temporary directory");
-    let dir = tmp.path().join("out");
-    let output = impexsim()
-        .arg("run")
-        .args(args)
-        .arg("--out")
-        .arg(&dir)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "impexsim run {args:?} failed with {}:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut run_args = vec!["run"];
+    run_args.extend_from_slice(args);
+    let Invocation { tmp, dir, .. } = invoke_ok(&run_args);
     let summary_path = dir.join("summary.csv");
     // One replication: `metric,value`; several: `metric,mean,...`.
     let value_column = if read_header(&summary_path).iter().any(|h| h == "value") {
@@ -311,9 +365,8 @@ pub fn run(args: &[&str]) -> Output {
 /// Runs the scenario `tests/data/<name>` with `extra` arguments.
 #[track_caller]
 pub fn run_scenario(name: &str, extra: &[&str]) -> Output {
-    let path = data(name);
-    let path = path.to_str().expect("a UTF-8 path");
-    let mut args = vec![path];
+    let path = data_arg(name);
+    let mut args = vec![path.as_str()];
     args.extend_from_slice(extra);
     run(&args)
 }

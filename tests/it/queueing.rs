@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use tempfile::TempDir;
 
-use crate::{Row, data, days, impexsim, read_rows, run_scenario, start};
+use crate::{Invocation, Row, data_arg, days, invoke_ok, read_rows, run_scenario, start};
 
 /// Days in a duration, as an `f64` (the clock ticks in milliseconds).
 fn in_days(duration: TimeDelta) -> f64 {
@@ -236,23 +236,10 @@ impl LeanOutput {
 /// asserts success, like `crate::run`, reading only summary.csv.
 #[track_caller]
 fn run_lean(name: &str, extra: &[&str]) -> LeanOutput {
-    let tmp = TempDir::new().expect("a temporary directory");
-    let dir = tmp.path().join("out");
-    let output = impexsim()
-        .arg("run")
-        .arg(data(name))
-        .args(extra)
-        .arg("--out")
-        .arg(&dir)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "impexsim run {name} {extra:?} failed with {}:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let path = data_arg(name);
+    let mut args = vec!["run", path.as_str()];
+    args.extend_from_slice(extra);
+    let Invocation { tmp, dir, .. } = invoke_ok(&args);
     LeanOutput {
         summary: read_rows(&dir.join("summary.csv")),
         _tmp: tmp,

@@ -3,11 +3,14 @@
 //! input that fails before anything is written.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tempfile::TempDir;
 
-use crate::{Row, data, impexsim, read_dir_bytes, read_header, read_rows, run_scenario};
+use crate::{
+    Invocation, Row, data, entries, impexsim, invoke, invoke_ok, read_dir_bytes, read_header,
+    read_rows, run_scenario,
+};
 
 /// A finished sweep and where it is.
 struct Sweep {
@@ -44,22 +47,9 @@ impl Sweep {
 /// Runs `impexsim sweep <args> --out <tmp> --quiet` and asserts success.
 #[track_caller]
 fn sweep(args: &[&str]) -> Sweep {
-    let tmp = TempDir::new().expect("a temporary directory");
-    let dir = tmp.path().join("sweep");
-    let output = impexsim()
-        .arg("sweep")
-        .args(args)
-        .arg("--out")
-        .arg(&dir)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "impexsim sweep {args:?} failed with {}:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut sweep_args = vec!["sweep"];
+    sweep_args.extend_from_slice(args);
+    let Invocation { tmp, dir, .. } = invoke_ok(&sweep_args);
     Sweep {
         rows: read_rows(&dir.join("sweep.csv")),
         dir,
@@ -71,19 +61,12 @@ fn sweep(args: &[&str]) -> Sweep {
 /// nothing was left in its output's folder. Returns standard error.
 #[track_caller]
 fn sweep_failing(args: &[&str], code: i32) -> String {
-    let tmp = TempDir::new().unwrap();
-    let out = tmp.path().join("sweep");
-    let output = impexsim()
-        .arg("sweep")
-        .args(args)
-        .arg("--out")
-        .arg(&out)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let mut sweep_args = vec!["sweep"];
+    sweep_args.extend_from_slice(args);
+    let failed = invoke(&sweep_args);
+    let stderr = failed.stderr.clone();
     assert_eq!(
-        output.status.code(),
+        failed.code,
         Some(code),
         "impexsim sweep {args:?}:\n{stderr}"
     );
@@ -92,21 +75,11 @@ fn sweep_failing(args: &[&str], code: i32) -> String {
         "a panic reached the user:\n{stderr}"
     );
     assert_eq!(
-        entries(tmp.path()),
+        entries(failed.root()),
         Vec::<String>::new(),
         "impexsim sweep {args:?} left files behind"
     );
     stderr
-}
-
-/// File and directory names in `dir`, sorted.
-fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn path_text(name: &str) -> String {
