@@ -1,0 +1,88 @@
+//! `impexsim compare`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use impexsim::sim::Progress;
+
+use crate::cli;
+use crate::progress::progress_bar;
+
+pub fn compare(args: cli::CompareArgs) -> Result<()> {
+    use impexsim::compare::{
+        CompareOptions, Pair, PairSpec, RunKind, compare_to_dir, comparison_table,
+        guard::read_guards, metric_names,
+    };
+
+    let spec = PairSpec {
+        scenario: args.scenario.clone(),
+        overrides: args.overrides.clone(),
+        candidate_scenario: args.candidate_scenario.clone(),
+        candidate_overrides: args.candidate.clone(),
+        seed: args.seed,
+        replications: args.replications,
+    };
+    let pair = Pair::load(&spec)?;
+    let mut warnings = pair.baseline.warnings.clone();
+    for warning in &pair.candidate.warnings {
+        if !warnings.contains(warning) {
+            warnings.push(warning.clone());
+        }
+    }
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    if pair.is_identical() {
+        eprintln!(
+            "warning: the candidate is the same scenario as the baseline: every difference will be 0"
+        );
+    }
+    // Read before anything runs: a bad guard file costs no simulation.
+    let guards = match &args.guard {
+        Some(path) => read_guards(path, &metric_names())?,
+        None => Vec::new(),
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("{}-compare", pair.baseline.simulation.name))
+    });
+    let options = CompareOptions {
+        out,
+        command: std::env::args().collect(),
+        threads: args.threads.map(usize::from),
+    };
+
+    let bar = progress_bar(&pair.baseline, args.quiet);
+    let horizon_days = pair.baseline.horizon_end().ms() / impexsim::time::MS_PER_DAY;
+    let replications = pair.replications();
+    let on_progress = |kind: RunKind, progress: Progress| {
+        let day = progress.now.ms() / impexsim::time::MS_PER_DAY;
+        bar.set_position(day.clamp(0, horizon_days) as u64);
+        bar.set_message(format!(
+            "{kind}, replication {}/{replications}, day {day}",
+            progress.replication + 1,
+        ));
+    };
+    let comparison = compare_to_dir(&pair, &guards, &options, &on_progress).with_context(|| {
+        format!(
+            "comparison of scenario {:?} failed",
+            pair.baseline.simulation.name
+        )
+    })?;
+    bar.finish_and_clear();
+
+    if !args.quiet {
+        eprint!("{}", comparison_table(&comparison));
+        eprintln!(
+            "compared in {:.1} s; results in {}",
+            comparison.wall_time_seconds,
+            comparison.out.display()
+        );
+    }
+    // The verdicts are the command's result: printed even with --quiet.
+    for verdict in &comparison.verdicts {
+        println!("{}", verdict.line());
+    }
+    comparison.check_guards()?;
+    Ok(())
+}

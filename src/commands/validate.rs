@@ -1,0 +1,34 @@
+//! `impexsim validate`.
+
+use anyhow::Result;
+
+use impexsim::scenario::Scenario;
+
+use crate::cli::ValidateArgs;
+use crate::commands::UsageError;
+
+pub fn validate(args: ValidateArgs) -> Result<()> {
+    let mut failures = 0;
+    for path in &args.scenarios {
+        match Scenario::load(path, &args.overrides) {
+            Ok(scenario) => {
+                for warning in &scenario.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                println!("{}: ok ({})", path.display(), scenario.simulation.name);
+            }
+            Err(error) => {
+                failures += 1;
+                eprintln!("error: {:#}", anyhow::Error::from(error));
+            }
+        }
+    }
+    if failures > 0 {
+        return Err(UsageError(format!(
+            "{failures} of {} scenario files are invalid",
+            args.scenarios.len()
+        ))
+        .into());
+    }
+    Ok(())
+}
