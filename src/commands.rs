@@ -14,6 +14,8 @@ use anyhow::Result;
 
 use impexsim::scenario::Scenario;
 
+use crate::console::errln;
+
 /// Bad input that is not a scenario error (a bad option value).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -25,7 +27,7 @@ pub fn load_scenario(path: Option<&Path>, overrides: &[String]) -> Result<Scenar
         None => Scenario::from_overrides(overrides)?,
     };
     for warning in &scenario.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     Ok(scenario)
 }

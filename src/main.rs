@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod console;
 mod progress;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ use impexsim::scenario::ScenarioError;
 
 use crate::cli::{Cli, Command};
 use crate::commands::UsageError;
+use crate::console::errln;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,7 +30,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            errln!("error: {error:#}");
             ExitCode::from(exit_code(&error))
         }
     }

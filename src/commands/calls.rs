@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 
 use crate::cli;
 use crate::commands::{load_scenario, seeded_overrides};
+use crate::console::errln;
 use crate::progress::{progress_bar, simulated_day_progress};
 
 pub fn calls(args: cli::CallsArgs) -> Result<()> {
@@ -30,7 +31,7 @@ pub fn calls(args: cli::CallsArgs) -> Result<()> {
     };
     bar.finish_and_clear();
     if !args.quiet {
-        eprintln!(
+        errln!(
             "{} calls of {} jobs (replication 0) in {}",
             outcome.lines,
             outcome.jobs,

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use impexsim::sim::Progress;
 
 use crate::cli;
+use crate::console::{err, errln, outln};
 use crate::progress::progress_bar;
 
 pub fn compare(args: cli::CompareArgs) -> Result<()> {
@@ -31,10 +32,10 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
         }
     }
     for warning in &warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     if pair.is_identical() {
-        eprintln!(
+        errln!(
             "warning: the candidate is the same scenario as the baseline: every difference will be 0"
         );
     }
@@ -72,8 +73,8 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
     bar.finish_and_clear();
 
     if !args.quiet {
-        eprint!("{}", comparison_table(&comparison));
-        eprintln!(
+        err!("{}", comparison_table(&comparison));
+        errln!(
             "compared in {:.1} s; results in {}",
             comparison.wall_time_seconds,
             comparison.out.display()
@@ -81,7 +82,7 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
     }
     // The verdicts are the command's result: printed even with --quiet.
     for verdict in &comparison.verdicts {
-        println!("{}", verdict.line());
+        outln!("{}", verdict.line());
     }
     comparison.check_guards()?;
     Ok(())

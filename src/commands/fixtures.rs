@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 
 use crate::cli;
 use crate::commands::{UsageError, load_scenario, seeded_overrides};
+use crate::console::errln;
 use crate::progress::{progress_bar, simulated_day_progress};
 
 pub fn fixtures(args: cli::FixturesArgs) -> Result<()> {
@@ -40,7 +41,7 @@ pub fn fixtures(args: cli::FixturesArgs) -> Result<()> {
         .with_context(|| format!("fixtures of scenario {:?} failed", scenario.simulation.name))?;
     bar.finish_and_clear();
     if !args.quiet {
-        eprintln!(
+        errln!(
             "{} snapshots of {} of {} jobs (replication 0) in {}",
             outcome.files,
             outcome.jobs_written,

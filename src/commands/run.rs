@@ -10,6 +10,7 @@ use impexsim::sim::Progress;
 
 use crate::cli::RunArgs;
 use crate::commands::{UsageError, load_scenario};
+use crate::console::{err, errln};
 use crate::progress::progress_bar;
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -53,7 +54,7 @@ pub fn run(args: RunArgs) -> Result<()> {
 
     if !args.quiet {
         if outcome.metrics.len() == 1 {
-            eprint!("{}", human_summary(&outcome.metrics[0]));
+            err!("{}", human_summary(&outcome.metrics[0]));
         } else {
             // Means across replications; summary.csv has their intervals.
             let means: Vec<Metric> = summarize_replications(&outcome.metrics)
@@ -63,13 +64,13 @@ pub fn run(args: RunArgs) -> Result<()> {
                     value: metric.summary.mean,
                 })
                 .collect();
-            eprint!("{}", human_summary(&means));
-            eprintln!(
+            err!("{}", human_summary(&means));
+            errln!(
                 "(means of {} replications; summary.csv has their 95% intervals)",
                 outcome.metrics.len()
             );
         }
-        eprintln!(
+        errln!(
             "{} jobs in {:.1} s; results in {}",
             outcome.jobs,
             outcome.wall_time_seconds,

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli;
 use crate::commands::UsageError;
+use crate::console::{err, errln};
 
 pub fn sweep(args: cli::SweepArgs) -> Result<()> {
     use impexsim::sweep::{BaseScenario, PlanError, SweepOptions, SweepPlan, run_sweep};
@@ -36,7 +37,7 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
     for point in &plan.points {
         for warning in &point.scenario.warnings {
             if !warnings.contains(&warning) {
-                eprintln!("warning: {warning}");
+                errln!("warning: {warning}");
                 warnings.push(warning);
             }
         }
@@ -72,8 +73,8 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
     bar.finish_and_clear();
 
     if !args.quiet {
-        eprint!("{}", impexsim::sweep::summary_table(&outcome));
-        eprintln!(
+        err!("{}", impexsim::sweep::summary_table(&outcome));
+        errln!(
             "{} points, {} jobs in {:.1} s; results in {}",
             outcome.points.len(),
             outcome.jobs,

@@ -6,6 +6,7 @@ use impexsim::scenario::Scenario;
 
 use crate::cli::ValidateArgs;
 use crate::commands::UsageError;
+use crate::console::{errln, outln};
 
 pub fn validate(args: ValidateArgs) -> Result<()> {
     let mut failures = 0;
@@ -13,13 +14,13 @@ pub fn validate(args: ValidateArgs) -> Result<()> {
         match Scenario::load(path, &args.overrides) {
             Ok(scenario) => {
                 for warning in &scenario.warnings {
-                    eprintln!("warning: {warning}");
+                    errln!("warning: {warning}");
                 }
-                println!("{}: ok ({})", path.display(), scenario.simulation.name);
+                outln!("{}: ok ({})", path.display(), scenario.simulation.name);
             }
             Err(error) => {
                 failures += 1;
-                eprintln!("error: {:#}", anyhow::Error::from(error));
+                errln!("error: {:#}", anyhow::Error::from(error));
             }
         }
     }
