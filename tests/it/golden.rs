@@ -1,0 +1,142 @@
+//! Golden digests: the sha256 of every file that `run`, `calls` and
+//! `fixtures --cover` write for a few fixed scenarios and seeds.
+//!
+//! These pin the outputs byte for byte so that a refactor of the engine can
+//! be shown to change nothing. A change that is meant to change the output
+//! updates the digests in the same commit and says why. `run.json` is
+//! digested without its `wall_time_seconds` and `command` (the only values
+//! that differ between two runs of the same scenario).
+
+use std::fs;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::invoke_ok;
+
+/// `path sha256` lines of every file under `dir`, sorted by path.
+fn digests(dir: &Path) -> String {
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files);
+    files.sort();
+    let mut listing = String::new();
+    for relative in files {
+        let bytes = fs::read(dir.join(&relative)).unwrap();
+        let bytes = if relative.ends_with("run.json") {
+            without_run_variables(&bytes)
+        } else {
+            bytes
+        };
+        listing.push_str(&format!("{relative} {}\n", sha256_hex(&bytes)));
+    }
+    listing
+}
+
+fn collect_files(root: &Path, dir: &Path, files: &mut Vec<String>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_files(root, &path, files);
+        } else {
+            let relative = path.strip_prefix(root).unwrap();
+            files.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// `run.json` without the wall time and the command line.
+fn without_run_variables(bytes: &[u8]) -> Vec<u8> {
+    let mut info: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+    let object = info.as_object_mut().expect("run.json is an object");
+    object.remove("wall_time_seconds");
+    object.remove("command");
+    serde_json::to_vec(&info).unwrap()
+}
+
+/// One sha256 over the whole listing, with the listing shown on a mismatch.
+#[track_caller]
+fn check(args: &[&str], expected: &str) {
+    let invocation = invoke_ok(args);
+    let listing = digests(&invocation.dir);
+    let hash = sha256_hex(listing.as_bytes());
+    assert_eq!(
+        hash, expected,
+        "the output of impexsim {args:?} changed; its files now digest to:\n{listing}"
+    );
+}
+
+#[test]
+fn golden_run_baseline() {
+    check(
+        &["run"],
+        "dc335529cdb464557078cc238a099d7f2739e429c0ff47f2de595156f9857593",
+    );
+}
+
+#[test]
+fn golden_run_carrier_strike_traced_with_replications() {
+    check(
+        &[
+            "run",
+            "scenarios/carrier_strike.toml",
+            "--trace",
+            "--replications",
+            "3",
+        ],
+        "a1eb9eed5b34cb8108d5b3567bd4364ee530183e732e2d55c7c2cdddbb07e93a",
+    );
+}
+
+#[test]
+fn golden_run_export_heavy_with_warmup() {
+    check(
+        &[
+            "run",
+            "scenarios/export_heavy.toml",
+            "--seed",
+            "7",
+            "--set",
+            "simulation.warmup=30d",
+        ],
+        "3a7db71c61a5f7272ba441bbcd4717faa0edd3450f439b8bbdd5c58cbb588e71",
+    );
+}
+
+/// `calls` writes one file: its digest.
+#[track_caller]
+fn check_calls(args: &[&str], expected: &str) {
+    let invocation = invoke_ok(args);
+    let hash = sha256_hex(&fs::read(&invocation.dir).unwrap());
+    assert_eq!(hash, expected, "the output of impexsim {args:?} changed");
+}
+
+#[test]
+fn golden_calls_small() {
+    check_calls(
+        &["calls", &crate::data_arg("fixtures_small.toml")],
+        "3fc19a8bb53cdc7100cac13ddf61c7d847abe3e6349c5435c0a5d08dd9402918",
+    );
+}
+
+#[test]
+fn golden_calls_baseline() {
+    check_calls(
+        &["calls"],
+        "539dd5057d19a66d6efefc25a483e0e564a7b6695aa3c9c4e1a2d21f9afc0f7a",
+    );
+}
+
+#[test]
+fn golden_fixtures_cover() {
+    check(
+        &["fixtures", "--cover"],
+        "565dc4713086120796adc03fdac194c38fecd82846ee4e0a696dd0eb9862a73c",
+    );
+}
