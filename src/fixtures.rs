@@ -128,6 +128,7 @@ pub mod snapshot;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::DateTime;
 
@@ -278,7 +279,12 @@ pub fn write_calls<W: Write>(
         scenario.customer.poll_interval,
         scenario.run_end(),
     );
-    run_replication(scenario, REPLICATION, &mut sink, progress);
+    run_replication(
+        &Arc::new(scenario.clone()),
+        REPLICATION,
+        &mut sink,
+        progress,
+    );
     sink.flush_all();
     let outcome = CallsOutcome {
         jobs: sink.jobs,
@@ -365,7 +371,12 @@ fn write_fixtures(
         error: None,
     };
     sink.write_header();
-    run_replication(scenario, REPLICATION, &mut sink, progress);
+    run_replication(
+        &Arc::new(scenario.clone()),
+        REPLICATION,
+        &mut sink,
+        progress,
+    );
     if let Some(cover) = sink.cover.take() {
         for kept in cover.finish() {
             let view = JobView::new(&kept.record, &kept.drives).expect("history was asked for");

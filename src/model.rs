@@ -4,7 +4,11 @@
 //! The engine calls `check_job_transition` / `check_drive_transition` on every
 //! state change; an illegal transition is a bug in the engine and panics.
 
+mod request;
+
 use std::fmt;
+
+pub use self::request::{Answer, Invalid, PutJob, Update};
 
 /// The type of an Import/Export job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -183,6 +187,8 @@ pub enum DeletionReason {
     Expired,
     /// `retention` after `Completed` or `Closed`.
     Retention,
+    /// The customer's Delete Job (only a server's jobs meet it).
+    Deleted,
 }
 
 impl DeletionReason {
@@ -190,6 +196,7 @@ impl DeletionReason {
         match self {
             DeletionReason::Expired => "expired",
             DeletionReason::Retention => "retention",
+            DeletionReason::Deleted => "deleted",
         }
     }
 }
@@ -330,6 +337,92 @@ impl EventKind {
         EventKind::ALL
             .into_iter()
             .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// What caused a state change (`events.csv` `cause`): one word per rule of
+/// the lifecycle that moves a job or a drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// Put Job created the job.
+    Created,
+    /// The Creating timeout deleted the job.
+    Expired,
+    /// The customer's Delete Job deleted the job.
+    Deleted,
+    /// An accepted Update Job Properties with `state = Shipping`.
+    ShippingUpdate,
+    /// An answer to the orphan-drives contact turned a Creating job Shipping.
+    OrphanAnswer,
+    /// Orphan drives of a job that became Shipping make it Received at once.
+    OrphansAdopted,
+    /// Operators processed the drive or the package.
+    Received,
+    /// The job's package has been processed.
+    PackageReceived,
+    /// A listed drive was not in its package.
+    MissingFromPackage,
+    /// A listed drive that was missing turned up and was processed.
+    LateDriveReceived,
+    /// The Shipping deadline passed without the package.
+    ShippingOverdue,
+    /// The customer answered the overdue contact with a cancellation.
+    ShippingCancelled,
+    /// Nobody answered the overdue contact within the window.
+    ClosedNoResponse,
+    /// A job cancelled before its Shipping deadline is closed at it.
+    CancelledOverdue,
+    /// A fault struck the job on receipt.
+    JobFault,
+    /// A fault struck the drive during its copy.
+    DriveFault,
+    /// A job or drive fault was resolved.
+    FaultResolved,
+    /// A job or drive fault was not resolved within the window.
+    FaultUnresolved,
+    /// A drive's copy started (and with it, the job's first).
+    CopyStarted,
+    /// A drive's copy finished.
+    CopyDone,
+    /// Every drive of the job has finished its copy.
+    CopyFinished,
+    /// The job had nothing to copy.
+    NothingToCopy,
+    /// The wrong return address was never fixed.
+    ReturnAddressUnfixed,
+    /// Drives (and with them, the job) were shipped back.
+    ShippedBack,
+}
+
+impl Cause {
+    /// The `cause` column value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Created => "created",
+            Cause::Expired => "expired",
+            Cause::Deleted => "deleted",
+            Cause::ShippingUpdate => "shipping_update",
+            Cause::OrphanAnswer => "orphan_answer",
+            Cause::OrphansAdopted => "orphans_adopted",
+            Cause::Received => "received",
+            Cause::PackageReceived => "package_received",
+            Cause::MissingFromPackage => "missing_from_package",
+            Cause::LateDriveReceived => "late_drive_received",
+            Cause::ShippingOverdue => "shipping_overdue",
+            Cause::ShippingCancelled => "shipping_cancelled",
+            Cause::ClosedNoResponse => "closed_no_response",
+            Cause::CancelledOverdue => "cancelled_overdue",
+            Cause::JobFault => "job_fault",
+            Cause::DriveFault => "drive_fault",
+            Cause::FaultResolved => "fault_resolved",
+            Cause::FaultUnresolved => "fault_unresolved",
+            Cause::CopyStarted => "copy_started",
+            Cause::CopyDone => "copy_done",
+            Cause::CopyFinished => "copy_finished",
+            Cause::NothingToCopy => "nothing_to_copy",
+            Cause::ReturnAddressUnfixed => "return_address_unfixed",
+            Cause::ShippedBack => "shipped_back",
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 //! data; the engine's live state never leaves `sim`.
 
 use crate::model::{
-    CopyOutcome, DeletionReason, Disposition, DriveState, EventList, JobKind, JobState, Outcome,
+    Answer, Cause, CopyOutcome, DeletionReason, Disposition, DriveState, EventList, JobKind,
+    JobState, Outcome,
 };
 use crate::time::{SimDuration, SimTime};
 
@@ -79,7 +80,7 @@ pub struct StateChange {
     pub drive: Option<u32>,
     pub from: TraceState,
     pub to: TraceState,
-    pub cause: &'static str,
+    pub cause: Cause,
 }
 
 /// One copy attempt of a drive: bytes rise linearly from 0 at `data_start`
@@ -103,7 +104,7 @@ pub struct CopyAttempt {
 pub struct CustomerCall {
     pub time: SimTime,
     pub kind: CallKind,
-    pub answer: CallAnswer,
+    pub answer: Answer,
 }
 
 /// What the customer asked for.
@@ -118,18 +119,8 @@ pub enum CallKind {
     ShippingUpdate { return_address: bool },
     /// Update Job Properties with `cancelRequested = true`.
     CancelRequest,
-}
-
-/// How the service answered a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallAnswer {
-    Accepted,
-    /// Rejected as invalid (a Shipping update without a return address).
-    BadRequest,
-    /// Not allowed in the job's current state.
-    Conflict,
-    /// The job no longer exists.
-    NotFound,
+    /// Delete Job.
+    DeleteJob,
 }
 
 impl JobRecord {
@@ -200,8 +191,8 @@ pub struct TraceEvent {
     pub drive: Option<String>,
     pub from: TraceState,
     pub to: TraceState,
-    /// What caused it, a short snake_case word (`shipping_update`, `copy_done`...).
-    pub cause: &'static str,
+    /// What caused it.
+    pub cause: Cause,
 }
 
 /// A state in the trace: job or drive.

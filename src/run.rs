@@ -9,8 +9,8 @@
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -98,11 +98,13 @@ fn write_all(
         next: 0,
         done: vec![false; n_replications as usize],
     });
+    // One copy of the scenario that every replication's engine shares.
+    let shared = Arc::new(scenario.clone());
     let run_one = |replication: u32| -> ReplicationResult {
         let part = |name: &str| dir.join(format!("{name}.part{replication}"));
         let mut sink = FileSink::create(&part, scenario, options.trace, replication == 0)?;
         let mut report = |p: Progress| progress(p);
-        let stats = run_replication(scenario, replication, &mut sink, &mut report);
+        let stats = run_replication(&shared, replication, &mut sink, &mut report);
         sink.finish(dir)?;
         let jobs_written = sink.jobs_written;
         let metrics = sink.metrics.finish(&stats);

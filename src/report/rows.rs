@@ -229,7 +229,7 @@ impl<W: Write> EventsWriter<W> {
         });
         line.text(trace_state_name(event.from));
         line.text(trace_state_name(event.to));
-        line.text(event.cause);
+        line.text(event.cause.as_str());
         self.out.write_all(line.end())
     }
 
@@ -358,7 +358,8 @@ fn push_u64(out: &mut Vec<u8>, mut value: u64) {
 mod tests {
     use super::*;
     use crate::model::{
-        CopyOutcome, DeletionReason, Disposition, DriveState, EventList, JobKind, JobState, Outcome,
+        Cause, CopyOutcome, DeletionReason, Disposition, DriveState, EventList, JobKind, JobState,
+        Outcome,
     };
     use crate::time::{MS_PER_DAY, MS_PER_HOUR};
 
@@ -570,7 +571,7 @@ mod tests {
             drive: None,
             from: TraceState::None,
             to: TraceState::Job(JobState::Creating),
-            cause: "created",
+            cause: Cause::Created,
         };
         let drive_event = TraceEvent {
             time: days(3),
@@ -579,7 +580,7 @@ mod tests {
             drive: Some("0000000A".to_string()),
             from: TraceState::Drive(DriveState::Specified),
             to: TraceState::Drive(DriveState::NeverReceived),
-            cause: "package_processed",
+            cause: Cause::PackageReceived,
         };
         let mut writer = EventsWriter::new(Vec::new(), CLOCK).unwrap();
         writer.write(&job_event).unwrap();
@@ -590,7 +591,7 @@ mod tests {
                 "{EVENTS_HEADER}\n\
                  2026-01-05T00:00:00.001Z,4,job-1,,job,,Creating,created\n\
                  2026-01-08T00:00:00Z,4,job-1,0000000A,drive,Specified,NeverReceived,\
-                 package_processed\n"
+                 package_received\n"
             )
         );
     }

@@ -403,10 +403,11 @@ impl RecordSink for MetricsSink {
 }
 
 fn replication_metrics(scenario: &Scenario, replications: u32) -> Vec<Vec<Metric>> {
+    let scenario = std::sync::Arc::new(scenario.clone());
     (0..replications)
         .map(|replication| {
             let mut sink = MetricsSink(MetricsCollector::new());
-            let stats = run_replication(scenario, replication, &mut sink, &mut |_| {});
+            let stats = run_replication(&scenario, replication, &mut sink, &mut |_| {});
             sink.0.finish(&stats)
         })
         .collect()

@@ -1,0 +1,367 @@
+//! Jobs and drives in flight, and the slab that holds them.
+//!
+//! A `Job` is everything the engine knows about one job while it is in
+//! memory: its fate (every random draw, made at creation), where its
+//! lifecycle stands, and the timestamps its row will carry. The `JobSlab`
+//! holds jobs by slot; a `JobRef` names a job by slot *and* the slot's
+//! generation, so an event for a job that has since been written out (and
+//! its slot reused) is recognised as stale.
+//!
+//! A job leaves memory when it is *settled* (see `Job::is_settled`): final
+//! or deleted, and nothing it owns still pending. `holds` counts the pending
+//! work that could still change its row: a package in transit, drives on
+//! site, an export return on its way, a customer act not yet made.
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{CopyOutcome, Disposition, DriveState, EventList, JobState};
+use crate::record::JobHistory;
+use crate::sim::fate::{DriveFate, JobFate};
+use crate::sim::streams::JobKey;
+use crate::time::{SimDuration, SimTime};
+
+/// A job in the slab, named by slot and the slot's generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobRef {
+    pub slot: u32,
+    pub generation: u32,
+}
+
+/// Who makes a job's customer calls and ships its package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CustomerKind {
+    /// The scenario's simulated customer: every act comes from the job's fate.
+    Simulated,
+    /// A client of the API makes the calls; the package goes to the carrier
+    /// when a request first gives its delivery package.
+    Client,
+    /// A client replays a simulated customer's calls (`impexsim calls`):
+    /// the package goes to the carrier when that customer would ship it.
+    Replayed,
+}
+
+/// Where the job's package is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PackageState {
+    NotShipped,
+    /// With the carrier; delivered at that time, or never.
+    InTransit(Option<SimTime>),
+    Delivered,
+}
+
+/// Where an orphan-drives contact stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrphanContact {
+    None,
+    /// Contacted at `contact_at`; `job_existed`: the job was still on record
+    /// then (`Creating` or `Closed`), not gone.
+    Open {
+        contact_at: SimTime,
+        job_existed: bool,
+    },
+    Over,
+}
+
+/// A job in flight.
+#[derive(Debug)]
+pub struct Job {
+    pub key: JobKey,
+    pub name: String,
+    pub customer: CustomerKind,
+    pub fate: JobFate,
+    pub state: JobState,
+    pub state_since: SimTime,
+    pub state_time: [Option<SimDuration>; 6],
+    pub deleted: bool,
+    pub in_warmup: bool,
+    pub cancelled: bool,
+    /// Cancellation accepted while `Creating` before the package was handed over.
+    pub cancelled_before_shipping: bool,
+    pub has_return_address: bool,
+    /// The service holds the delivery package (carrier and tracking number).
+    pub has_delivery_package: bool,
+    pub creating_timer: u32,
+    pub shipping_timer: u32,
+    pub package: PackageState,
+    pub orphan_contact: OrphanContact,
+    /// A wrong return address was found and its contact is not yet answered.
+    pub address_contact_open: bool,
+    /// The copy lag is over (or the job fault resolved): drives may join the queue.
+    pub copy_open: bool,
+    /// Drives queued, copying, or faulted awaiting resolution.
+    pub in_copy: u32,
+    pub job_fault_unresolved: bool,
+    pub holds: u32,
+    pub faults: u32,
+    pub contacts: u32,
+    pub events: EventList,
+    pub created_at: SimTime,
+    pub shipping_at: Option<SimTime>,
+    pub received_at: Option<SimTime>,
+    pub transferring_at: Option<SimTime>,
+    pub packaging_at: Option<SimTime>,
+    pub finished_at: Option<SimTime>,
+    pub deleted_at: Option<SimTime>,
+    /// Deleted by the customer's Delete Job.
+    pub deleted_by_customer: bool,
+    pub overdue_stream: Option<Box<ChaCha8Rng>>,
+    /// Recorded when the sink asks for it.
+    pub history: Option<Box<JobHistory>>,
+    /// Already queued for writing.
+    pub settled: bool,
+    pub drives: Vec<Drive>,
+}
+
+impl Job {
+    /// Final or deleted, with no scheduled or queued work that could still
+    /// change its row. `keep_until_deleted`: a final job also waits for its
+    /// deletion (a server answers Get Job until then).
+    pub fn is_settled(&self, keep_until_deleted: bool) -> bool {
+        let done = if keep_until_deleted {
+            self.deleted
+        } else {
+            self.state.is_final() || self.deleted
+        };
+        done && self.holds == 0
+    }
+
+    /// The job exists for Get Job at `now`: not deleted, and not past its
+    /// retention.
+    pub fn is_retained(&self, now: SimTime) -> bool {
+        !self.deleted && self.deleted_at.is_none_or(|deleted_at| now < deleted_at)
+    }
+}
+
+/// A drive in flight.
+#[derive(Clone, Debug)]
+pub struct Drive {
+    pub fate: DriveFate,
+    pub serial: u32,
+    /// Not in the job's list (import packages only).
+    pub extra: bool,
+    /// Has a row: listed import drives always, export and extra drives once received.
+    pub exists: bool,
+    pub state: DriveState,
+    pub on_site: bool,
+    /// Arrived as part of orphan drives (their job was not `Shipping`).
+    pub orphan: bool,
+    pub data_bytes: u64,
+    pub bytes_succeeded: u64,
+    pub copy_outcome: CopyOutcome,
+    pub attempts: u8,
+    /// The copy was given up (cancellation) or a fault went unresolved.
+    pub copy_skipped: bool,
+    pub fault_unresolved: bool,
+    pub disposition: Option<Disposition>,
+    pub destroy_pending: bool,
+    pub arrived_at: Option<SimTime>,
+    pub received_at: Option<SimTime>,
+    pub copy_start_at: Option<SimTime>,
+    pub copy_end_at: Option<SimTime>,
+    pub shipped_back_at: Option<SimTime>,
+    pub destroyed_at: Option<SimTime>,
+    pub queued_at: Option<SimTime>,
+    /// When the current copy attempt started.
+    pub attempt_start: SimTime,
+    /// Waiting in the copy queue.
+    pub in_queue: bool,
+}
+
+/// How a drive enters a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriveRole {
+    /// Listed by an import job at creation: it starts `Specified`.
+    Listed,
+    /// Shipped by the customer of an export job: it exists once received.
+    Export,
+    /// In the package but not in the job's list: it exists once received.
+    Extra,
+}
+
+impl Drive {
+    pub fn new(serial: u32, fate: DriveFate, role: DriveRole) -> Drive {
+        let data_bytes = fate.data_bytes;
+        let listed = role == DriveRole::Listed;
+        Drive {
+            fate,
+            serial,
+            extra: role == DriveRole::Extra,
+            exists: listed,
+            state: if listed {
+                DriveState::Specified
+            } else {
+                DriveState::Received
+            },
+            on_site: false,
+            orphan: false,
+            data_bytes,
+            bytes_succeeded: 0,
+            copy_outcome: CopyOutcome::None,
+            attempts: 0,
+            copy_skipped: false,
+            fault_unresolved: false,
+            disposition: None,
+            destroy_pending: false,
+            arrived_at: None,
+            received_at: None,
+            copy_start_at: None,
+            copy_end_at: None,
+            shipped_back_at: None,
+            destroyed_at: None,
+            queued_at: None,
+            attempt_start: SimTime::ZERO,
+            in_queue: false,
+        }
+    }
+
+    /// Copy attempt `attempt` (0 or 1): setup plus data over throughput
+    /// (MB = 10^6 bytes).
+    pub fn copy_duration(&self, attempt: usize) -> SimDuration {
+        let seconds = self.data_bytes as f64 / (self.fate.throughput_mb_s[attempt] * 1e6);
+        self.fate.copy_setup[attempt] + SimDuration::from_ms_f64(seconds * 1000.0)
+    }
+
+    /// The bytes a copy ends with: all the data, or with errors a fraction.
+    pub fn final_bytes(&self, p_errors: f64) -> u64 {
+        if self.fate.outcome_draw < p_errors {
+            (self.data_bytes as f64 * self.fate.error_fraction).floor() as u64
+        } else {
+            self.data_bytes
+        }
+    }
+
+    /// Bytes copied `elapsed` into attempt `attempt`: they rise linearly over
+    /// the data part of the attempt toward its final bytes.
+    pub fn bytes_after(&self, attempt: usize, elapsed: SimDuration, p_errors: f64) -> u64 {
+        let setup = self.fate.copy_setup[attempt];
+        let progress = data_progress(elapsed - setup, self.copy_duration(attempt) - setup);
+        (self.final_bytes(p_errors) as f64 * progress).floor() as u64
+    }
+
+    /// Processed by the receiving operators (whatever has happened since).
+    pub fn is_received(&self) -> bool {
+        !matches!(
+            self.state,
+            DriveState::Specified | DriveState::NeverReceived
+        )
+    }
+}
+
+/// How far through the data part of a copy `elapsed` (after setup) is, in [0, 1].
+fn data_progress(elapsed: SimDuration, data_time: SimDuration) -> f64 {
+    if data_time.ms() > 0 {
+        (elapsed.ms() as f64 / data_time.ms() as f64).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
+}
+
+/// An 8-hex-digit serial, unique within a replication for the first 24
+/// million root jobs: a bijective mix of `root * 11 + index` (at most 11
+/// drives a job with its extra drive), with the generation in the top bits.
+pub fn drive_serial(key: JobKey, index: usize) -> u32 {
+    let counter = (key.root as u32)
+        .wrapping_mul(11)
+        .wrapping_add(index as u32)
+        ^ (key.generation << 28);
+    // A 32-bit invertible hash (xor-shift and odd multipliers are bijections).
+    let mut x = counter ^ 0x9e37_79b9;
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x7feb_352d);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x846c_a68b);
+    x ^= x >> 16;
+    x
+}
+
+/// The name of the job with stream key `key` when the engine names it.
+pub fn job_name(key: JobKey) -> String {
+    if key.generation == 0 {
+        format!("job-{:07}", key.root)
+    } else {
+        format!("job-{:07}-r{}", key.root, key.generation)
+    }
+}
+
+/// Adds the time spent in the job's current state (if open) up to `now`.
+pub fn accrue_state_time(job: &mut Job, now: SimTime) {
+    if let Some(index) = job.state.open_index() {
+        let spent = now - job.state_since;
+        let total = job.state_time[index].get_or_insert(SimDuration::ZERO);
+        *total = *total + spent;
+    }
+    job.state_since = now;
+}
+
+/// Jobs in flight by slot. A slot is reused once its job is written out,
+/// with its generation bumped so stale `JobRef`s miss.
+#[derive(Debug, Default)]
+pub struct JobSlab {
+    slots: Vec<Option<Job>>,
+    generations: Vec<u32>,
+    free: Vec<u32>,
+    live: u64,
+}
+
+impl JobSlab {
+    /// Jobs in the slab.
+    pub fn len(&self) -> u64 {
+        self.live
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    pub fn insert(&mut self, job: Job) -> JobRef {
+        self.live += 1;
+        if let Some(slot) = self.free.pop() {
+            self.slots[slot as usize] = Some(job);
+            JobRef {
+                slot,
+                generation: self.generations[slot as usize],
+            }
+        } else {
+            let slot = u32::try_from(self.slots.len()).expect("too many jobs in flight");
+            self.slots.push(Some(job));
+            self.generations.push(0);
+            JobRef {
+                slot,
+                generation: 0,
+            }
+        }
+    }
+
+    /// Takes the job out; its slot is free for the next job.
+    pub fn remove(&mut self, j: JobRef) -> Job {
+        let job = self.slots[j.slot as usize].take().expect("live job");
+        let generation = &mut self.generations[j.slot as usize];
+        *generation = generation.wrapping_add(1);
+        self.free.push(j.slot);
+        self.live -= 1;
+        job
+    }
+
+    /// `j` still names the job it was made for.
+    pub fn contains(&self, j: JobRef) -> bool {
+        self.generations[j.slot as usize] == j.generation && self.slots[j.slot as usize].is_some()
+    }
+
+    pub fn get(&self, j: JobRef) -> &Job {
+        self.slots[j.slot as usize].as_ref().expect("live job")
+    }
+
+    pub fn get_mut(&mut self, j: JobRef) -> &mut Job {
+        self.slots[j.slot as usize].as_mut().expect("live job")
+    }
+
+    /// Every job in the slab, in slot order.
+    pub fn refs(&self) -> impl Iterator<Item = JobRef> + '_ {
+        (0..self.slots.len())
+            .filter(|&slot| self.slots[slot].is_some())
+            .map(|slot| JobRef {
+                slot: slot as u32,
+                generation: self.generations[slot],
+            })
+    }
+}
