@@ -50,16 +50,21 @@ impl Update {
         cancel: false,
     };
 
-    /// `state = Shipping` with the delivery package; `return_address` when
-    /// the request also gives the return address.
-    pub fn shipping(return_address: bool) -> Update {
-        Update {
-            return_address,
-            delivery_package: true,
-            shipping: true,
-            cancel: false,
-        }
-    }
+    /// `state = Shipping` with the delivery package.
+    pub const SHIPPING: Update = Update {
+        return_address: false,
+        delivery_package: true,
+        shipping: true,
+        cancel: false,
+    };
+
+    /// `state = Shipping` with the delivery package and the return address.
+    pub const SHIPPING_WITH_ADDRESS: Update = Update {
+        return_address: true,
+        delivery_package: true,
+        shipping: true,
+        cancel: false,
+    };
 
     /// `cancelRequested = true`.
     pub const CANCEL: Update = Update {

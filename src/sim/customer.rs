@@ -17,7 +17,7 @@
 //!   (`(0, creating_timeout)` for an abandoner).
 //! - A cancellation is requested at `created + cancel_delay`.
 
-use crate::model::{EventKind, Invalid, JobKind, Update};
+use crate::model::{Answer, EventKind, Invalid, JobKind, Update};
 use crate::sim::engine::Engine;
 use crate::sim::event::{CustomerAct, Event};
 use crate::sim::job::{CustomerKind, JobRef};
@@ -96,7 +96,9 @@ impl<S: RecordSink> Engine<S> {
                 self.update(j, Update::PROPERTIES);
             }
             CustomerAct::Ships => self.on_customer_ships(j),
-            CustomerAct::FixesShippingUpdate => self.send_shipping_update(j, true),
+            CustomerAct::FixesShippingUpdate => {
+                self.send_shipping_update(j, Update::SHIPPING_WITH_ADDRESS);
+            }
             CustomerAct::RequestsCancellation => {
                 self.update(j, Update::CANCEL);
             }
@@ -114,7 +116,7 @@ impl<S: RecordSink> Engine<S> {
             job.customer == CustomerKind::Simulated && !job.fate.skips_shipping_update;
         let lost = self.hand_over(j);
         if sends_update {
-            self.send_shipping_update(j, false);
+            self.send_shipping_update(j, Update::SHIPPING);
         }
         if lost {
             self.note(j, EventKind::PackageLost);
@@ -122,11 +124,12 @@ impl<S: RecordSink> Engine<S> {
     }
 
     /// Update Job Properties with `state = Shipping` and the delivery
-    /// package; `with_address` for the second try that brings the return
-    /// address the first lacked.
-    fn send_shipping_update(&mut self, j: JobRef, with_address: bool) {
-        let answer = self.update(j, Update::shipping(with_address));
-        if answer == crate::model::Answer::Invalid(Invalid::MissingReturnAddress) {
+    /// package (and, on the second try, the return address the first
+    /// lacked). Refused for lack of the address, it is sent again after
+    /// `fix_return_address_delay`.
+    fn send_shipping_update(&mut self, j: JobRef, update: Update) {
+        let answer = self.update(j, update);
+        if answer == Answer::Invalid(Invalid::MissingReturnAddress) {
             let delay = self.job(j).fate.fix_return_address_delay;
             self.at(delay, Event::Customer(j, CustomerAct::FixesShippingUpdate));
         }
