@@ -17,7 +17,7 @@
 //!   (`(0, creating_timeout)` for an abandoner).
 //! - A cancellation is requested at `created + cancel_delay`.
 
-use crate::model::{Answer, EventKind, Invalid, JobKind, Update};
+use crate::model::{Answer, Invalid, JobKind, Update};
 use crate::sim::engine::Engine;
 use crate::sim::event::{CustomerAct, Event};
 use crate::sim::job::{CustomerKind, JobRef};
@@ -81,12 +81,19 @@ impl<S: RecordSink> Engine<S> {
 
     /// A client replays the job's simulated customer: its calls come from
     /// outside, but the package still goes to the carrier when that
-    /// customer ships it.
+    /// customer ships it, and the job is kept in memory until that
+    /// customer's cancellation call is due (it may still change the row,
+    /// as it does in a batch run).
     pub(super) fn plan_replayed_customer(&mut self, j: JobRef) {
         let fate = &self.job(j).fate;
-        if !fate.abandons {
-            let ship_delay = fate.ship_delay;
+        let (abandons, ship_delay) = (fate.abandons, fate.ship_delay);
+        let (cancels, cancel_delay) = (fate.cancels, fate.cancel_delay);
+        if !abandons {
             self.at_held(j, ship_delay, Event::Customer(j, CustomerAct::Ships));
+        }
+        if cancels {
+            let cancel = Event::Customer(j, CustomerAct::RequestsCancellation);
+            self.at_held(j, cancel_delay, cancel);
         }
     }
 
@@ -99,8 +106,11 @@ impl<S: RecordSink> Engine<S> {
             CustomerAct::FixesShippingUpdate => {
                 self.send_shipping_update(j, Update::SHIPPING_WITH_ADDRESS);
             }
+            // A replayed customer's call comes from outside.
             CustomerAct::RequestsCancellation => {
-                self.update(j, Update::CANCEL);
+                if self.job(j).customer == CustomerKind::Simulated {
+                    self.update(j, Update::CANCEL);
+                }
             }
         }
     }
@@ -114,12 +124,9 @@ impl<S: RecordSink> Engine<S> {
         }
         let sends_update =
             job.customer == CustomerKind::Simulated && !job.fate.skips_shipping_update;
-        let lost = self.hand_over(j);
+        self.hand_over(j);
         if sends_update {
             self.send_shipping_update(j, Update::SHIPPING);
-        }
-        if lost {
-            self.note(j, EventKind::PackageLost);
         }
     }
 

@@ -17,6 +17,7 @@
 
 use crate::model::{Answer, Cause, EventKind, Invalid, JobKind, JobState, PutJob, Update};
 use crate::record::{CallKind, JobHistory, TraceState};
+use crate::scenario::ArrivalProcess;
 use crate::sim::engine::Engine;
 use crate::sim::event::Event;
 use crate::sim::fate::{DriveFate, JobFate};
@@ -81,17 +82,21 @@ impl<S: RecordSink> Engine<S> {
             }
         };
         let listed = put.kind == JobKind::Import;
+        let (n_drives, sizes) = if listed {
+            (Some(put.drives.len() as u32), None)
+        } else if customer == CustomerKind::Replayed && key.generation > 0 {
+            let (n, sizes) = self.follow_up_drives(key);
+            (Some(n), Some(sizes))
+        } else {
+            (put.export_drives, None)
+        };
         let j = self.create_job(NewJob {
             key,
             customer,
             name: Some(name.to_string()),
             kind: Some(put.kind),
-            n_drives: if listed {
-                Some(put.drives.len() as u32)
-            } else {
-                put.export_drives
-            },
-            sizes: None,
+            n_drives,
+            sizes,
             serials: listed.then(|| put.drives.clone()),
             return_address: Some(put.return_address),
             delivery_package: put.delivery_package,
@@ -154,6 +159,25 @@ impl<S: RecordSink> Engine<S> {
             self.note_if_settled(j);
         }
         answer
+    }
+
+    /// The drives of the follow-up export job `key`: its root job's count
+    /// and sizes, since each follow-up copies its parent's.
+    fn follow_up_drives(&self, key: JobKey) -> (u32, Vec<u64>) {
+        let root = JobKey {
+            root: key.root,
+            generation: 0,
+        };
+        let (kind, n_drives) = match &self.scenario.arrivals.process {
+            ArrivalProcess::Trace { rows } => rows
+                .get(root.root as usize)
+                .map_or((None, None), |row| (Some(row.kind), row.drives)),
+            ArrivalProcess::Poisson { .. } | ArrivalProcess::Count { .. } => (None, None),
+        };
+        let mut rng = self.streams.stream(root, Purpose::Fate);
+        let (fate, drives) = JobFate::draw(&mut rng, &self.scenario, kind, n_drives);
+        let sizes = drives.iter().map(|drive| drive.data_bytes).collect();
+        (fate.n_drives, sizes)
     }
 
     /// The job of that name, if the engine knows it (servers only).
@@ -439,8 +463,8 @@ impl<S: RecordSink> Engine<S> {
         let ships = job.customer == CustomerKind::Client
             && job.package == PackageState::NotShipped
             && !job.cancelled_before_shipping;
-        if ships && self.hand_over(j) {
-            self.note(j, EventKind::PackageLost);
+        if ships {
+            self.hand_over(j);
         }
     }
 }

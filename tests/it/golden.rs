@@ -76,7 +76,7 @@ fn check(args: &[&str], expected: &str) {
 fn golden_run_baseline() {
     check(
         &["run"],
-        "dc335529cdb464557078cc238a099d7f2739e429c0ff47f2de595156f9857593",
+        "dbce1b7400acfd04a7baab9759fa615c96338452ea9d3b736b6499a73cb6b3b4",
     );
 }
 
@@ -90,7 +90,7 @@ fn golden_run_carrier_strike_traced_with_replications() {
             "--replications",
             "3",
         ],
-        "a1eb9eed5b34cb8108d5b3567bd4364ee530183e732e2d55c7c2cdddbb07e93a",
+        "88ba200f77e4cdf8d9090da2f8b6cfad2761475314da932492fc564a8d5c4dca",
     );
 }
 

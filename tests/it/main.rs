@@ -10,6 +10,8 @@
 //!   M/G/infinity), with stated tolerances.
 //! - `replications`: several replications, any thread count (SPEC 5, 6).
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
+//! - `engine`: the engine driven from outside by customer calls, against
+//!   the rows of a batch run.
 //! - `golden`: sha256 digests of whole outputs, pinned across refactors.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
@@ -22,6 +24,7 @@
 mod cli;
 mod compare;
 mod determinism;
+mod engine;
 mod fixtures;
 mod golden;
 mod queueing;

@@ -47,8 +47,8 @@ impl<S: RecordSink> Engine<S> {
         );
     }
 
-    /// The package goes to the carrier now; returns whether it is lost.
-    pub(in crate::sim) fn hand_over(&mut self, j: JobRef) -> bool {
+    /// The package goes to the carrier now (a lost one is noted now).
+    pub(in crate::sim) fn hand_over(&mut self, j: JobRef) {
         let now = self.now;
         let job = self.job_mut(j);
         let fate = &job.fate;
@@ -64,7 +64,9 @@ impl<S: RecordSink> Engine<S> {
         if let Some(delivery) = delivery {
             self.at_held(j, delivery - now, Event::PackageDelivered(j));
         }
-        lost
+        if lost {
+            self.note(j, EventKind::PackageLost);
+        }
     }
 
     pub(in crate::sim) fn on_package_delivered(&mut self, j: JobRef) {
