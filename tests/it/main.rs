@@ -12,6 +12,8 @@
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `formats`: how values are written in the files: timestamps with
+//!   milliseconds, summary numbers that round-trip.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -22,6 +24,7 @@ mod cli;
 mod compare;
 mod determinism;
 mod fixtures;
+mod formats;
 mod queueing;
 mod replications;
 mod rules;
@@ -162,6 +165,13 @@ impl Row {
             Some(value) => value,
             None => panic!("no column `{column}` in row {:?}", self.fields),
         }
+    }
+
+    /// Every (column, value) of the row, columns in name order.
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields
+            .iter()
+            .map(|(column, value)| (column.as_str(), value.as_str()))
     }
 
     /// A timestamp column; `None` when empty (the event never happened).
