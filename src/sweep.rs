@@ -51,7 +51,8 @@
 //! every point has one replication, or `metric,mean,stddev,ci95_low,ci95_high,n`
 //! (as `summary.csv` of several replications) when any point has more. Rows
 //! go point by point in cross-product order, the metrics of each point in the
-//! fixed order of `summary.csv`; numbers are written as in `summary.csv`.
+//! fixed order of `summary.csv`; numbers are written as in `summary.csv`
+//! (the shortest text that round-trips, counts as integers).
 //!
 //! The whole directory is built in a staging directory beside the target
 //! (`.<name>.tmp-<pid>`) and renamed into place at the end, so a failed
@@ -1007,7 +1008,7 @@ mod tests {
             "policy.cancellable_states,metric,mean,stddev,ci95_low,ci95_high,n"
         );
         assert!(
-            lines[1].starts_with("[],jobs.total,2,1.414214,"),
+            lines[1].starts_with("[],jobs.total,2,1.4142135623730951,"),
             "{}",
             lines[1]
         );

@@ -362,7 +362,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "metric,mean,stddev,ci95_low,ci95_high,n");
         assert_eq!(lines[1], "jobs.total,100,0,100,100,5");
-        // The interval of 2, 4, 4, 5, 10 (see `sample_of_five`), to six decimals.
+        // The interval of 2, 4, 4, 5, 10 (see `sample_of_five`), every digit.
         let t = student_t_975(4);
         let half_width = t * 3.0 / 5.0_f64.sqrt();
         let mut expected = String::from("end_to_end_days.mean,5,3,");
@@ -394,15 +394,15 @@ mod tests {
         write_summary_single(&mut out, &first).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "metric,value\njobs.total,3\njobs.completed.fraction,0.666667\nend_to_end_days.p50,\n"
+            "metric,value\njobs.total,3\njobs.completed.fraction,0.6666666666666666\nend_to_end_days.p50,\n"
         );
         let mut out = Vec::new();
         write_replications_long(&mut out, &[first, second]).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "replication,metric,value\n\
-             0,jobs.total,3\n0,jobs.completed.fraction,0.666667\n0,end_to_end_days.p50,\n\
-             1,jobs.total,4\n1,jobs.completed.fraction,0.666667\n1,end_to_end_days.p50,\n"
+             0,jobs.total,3\n0,jobs.completed.fraction,0.6666666666666666\n0,end_to_end_days.p50,\n\
+             1,jobs.total,4\n1,jobs.completed.fraction,0.6666666666666666\n1,end_to_end_days.p50,\n"
         );
     }
 
