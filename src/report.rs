@@ -14,6 +14,9 @@
 //!   and every replication's value in long form.
 //! - `write_run_json` and `RunInfo`: what produced the output.
 //! - `human_summary`: the few lines printed on the terminal at the end of a run.
+//! - `UnitKind` (each metric's unit) and `show_value`, `show_change`,
+//!   `show_interval`: numbers as every terminal text shows them (percentages
+//!   for fractions, whole counts, four significant digits otherwise).
 //!
 //! # CSV fields
 //!
@@ -76,13 +79,15 @@
 //! is that value exactly. `replications.csv` (`write_replications_long`) holds
 //! `replication,metric,value` for every replication, numbered from 0.
 
+mod display;
 mod metrics;
 mod rows;
 mod summary;
 
 use std::fmt::Write as _;
 
-pub use self::metrics::{Metric, MetricsCollector, percentile};
+pub use self::display::{show_change, show_interval, show_value};
+pub use self::metrics::{Metric, MetricsCollector, UnitKind, percentile};
 pub use self::rows::{
     DRIVES_HEADER, DrivesWriter, EVENTS_HEADER, EventsWriter, JOBS_HEADER, JobsWriter,
     TIMESERIES_HEADER, TimeseriesWriter,

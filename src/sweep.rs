@@ -85,7 +85,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::output_dir::{OutputDirError, write_staged};
-use crate::report::{Metric, summarize_replications, write_number};
+use crate::report::{Metric, UnitKind, show_value, summarize_replications, write_number};
 use crate::run::{RunError, RunOptions, run_to_dir};
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -459,7 +459,8 @@ pub fn write_sweep_csv<W: Write>(
 }
 
 /// A few lines for the terminal: each point's `end_to_end_days.p90` and
-/// `copy.utilisation` (means over replications), `-` where there is none.
+/// `copy.utilisation` (means over replications, shown as `show_value` shows
+/// them everywhere: utilisation as a percentage), `-` where there is none.
 pub fn summary_table(outcome: &SweepOutcome) -> String {
     const METRICS: [(&str, &str); 2] = [
         ("end_to_end_days.p90", "e2e p90 [d]"),
@@ -482,8 +483,9 @@ pub fn summary_table(outcome: &SweepOutcome) -> String {
                 .and_then(|summary| summary.summary.mean)
         };
         let mut row = point.values.clone();
-        row.push(mean(METRICS[0].0).map_or("-".into(), |days| format!("{days:.1}")));
-        row.push(mean(METRICS[1].0).map_or("-".into(), |share| format!("{share:.3}")));
+        for (name, _) in METRICS {
+            row.push(show_value(UnitKind::of(name), mean(name)));
+        }
         rows.push(row);
     }
     let n_columns = rows[0].len();
