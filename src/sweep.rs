@@ -79,7 +79,6 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -88,6 +87,7 @@ use crate::output_dir::{OutputDirError, write_staged};
 use crate::report::{Metric, UnitKind, show_value, summarize_replications, write_number};
 use crate::run::{RunError, RunOptions, run_to_dir};
 use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::Progress;
 
 /// Most values one `START..END..STEP` range may expand to.
 pub const MAX_RANGE_VALUES: u64 = 10_000;
@@ -227,14 +227,14 @@ pub struct SweepOptions {
     pub threads: Option<usize>,
 }
 
-/// Reported each time a point has finished.
+/// What one replication of one point reported (as often as a run reports).
 #[derive(Clone, Copy, Debug)]
 pub struct SweepProgress<'a> {
-    /// Points finished so far, this one included.
-    pub finished: usize,
-    pub total: usize,
-    /// The point that just finished.
+    /// The point's position in `SweepPlan::points`.
+    pub index: usize,
     pub point: &'a SweepPoint,
+    /// The engine's report (replication, simulated time, jobs written).
+    pub replication: Progress,
 }
 
 /// What a finished sweep reports.
@@ -519,37 +519,37 @@ fn write_all(
     dir: &Path,
     progress: &(dyn Fn(SweepProgress<'_>) + Sync),
 ) -> Result<(Vec<PointOutcome>, u64), SweepError> {
-    let finished = AtomicUsize::new(0);
-    let total = plan.points.len();
-    let run_point = |point: &SweepPoint| -> Result<(PointOutcome, u64), SweepError> {
-        let run_options = RunOptions {
-            out: dir.join(&point.dir_name),
-            trace: false,
-            command: options.command.clone(),
-            // The replications share the sweep's thread pool.
-            threads: None,
+    let run_point =
+        |(index, point): (usize, &SweepPoint)| -> Result<(PointOutcome, u64), SweepError> {
+            let run_options = RunOptions {
+                out: dir.join(&point.dir_name),
+                trace: false,
+                command: options.command.clone(),
+                // The replications share the sweep's thread pool.
+                threads: None,
+            };
+            let report = |replication: Progress| {
+                progress(SweepProgress {
+                    index,
+                    point,
+                    replication,
+                })
+            };
+            let outcome = run_to_dir(&point.scenario, &run_options, &report).map_err(|source| {
+                SweepError::Run {
+                    point: describe_point(&plan.keys, &point.values),
+                    source,
+                }
+            })?;
+            let result = PointOutcome {
+                values: point.values.clone(),
+                dir_name: point.dir_name.clone(),
+                metrics: outcome.metrics,
+            };
+            Ok((result, outcome.jobs))
         };
-        let outcome = run_to_dir(&point.scenario, &run_options, &|_| {}).map_err(|source| {
-            SweepError::Run {
-                point: describe_point(&plan.keys, &point.values),
-                source,
-            }
-        })?;
-        let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
-        progress(SweepProgress {
-            finished,
-            total,
-            point,
-        });
-        let result = PointOutcome {
-            values: point.values.clone(),
-            dir_name: point.dir_name.clone(),
-            metrics: outcome.metrics,
-        };
-        Ok((result, outcome.jobs))
-    };
     let run_all = || -> Vec<Result<(PointOutcome, u64), SweepError>> {
-        plan.points.par_iter().map(run_point).collect()
+        plan.points.par_iter().enumerate().map(run_point).collect()
     };
     let results = match options.threads {
         Some(threads) => rayon::ThreadPoolBuilder::new()

@@ -93,6 +93,8 @@ pub struct Progress {
     pub replication: u32,
     pub jobs_written: u64,
     pub now: SimTime,
+    /// The replication has ended: this is its last report.
+    pub finished: bool,
 }
 
 /// Runs one replication of `scenario` to its end, sending rows to `sink`.
@@ -428,6 +430,7 @@ impl<'a> Engine<'a> {
                     replication: self.replication,
                     jobs_written: self.jobs_written,
                     now: self.now,
+                    finished: false,
                 });
             }
         }
@@ -444,6 +447,7 @@ impl<'a> Engine<'a> {
             replication: self.replication,
             jobs_written: self.jobs_written,
             now: self.now,
+            finished: true,
         });
     }
 

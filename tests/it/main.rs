@@ -14,6 +14,8 @@
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
 //! - `formats`: how values are written in the files: timestamps with
 //!   milliseconds, summary numbers that round-trip.
+//! - `terminal`: what goes to standard output and standard error, `--json`,
+//!   numbers shown alike everywhere, closed pipes.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -29,6 +31,7 @@ mod queueing;
 mod replications;
 mod rules;
 mod sweep;
+mod terminal;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
