@@ -14,8 +14,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario (the embedded baseline when none is given) and write
-    /// jobs.csv, drives.csv, summary.csv, timeseries.csv and run.json.
+    /// Run a scenario (the embedded baseline when none is given), write
+    /// jobs.csv, drives.csv, summary.csv, timeseries.csv and run.json, and
+    /// print a short summary on standard output (--json for a machine).
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate(ValidateArgs),
@@ -60,7 +61,11 @@ pub struct RunArgs {
     /// Also write every state transition to events.csv.
     #[arg(long)]
     pub trace: bool,
-    /// No progress bar and no summary on the terminal.
+    /// Print a machine-readable summary on standard output instead of the
+    /// human one: one JSON document (schemas/summary.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar and no summary on the terminal (--json still prints).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -117,7 +122,11 @@ pub struct CompareArgs {
     /// Threads for the replications [default: all cores]; the output does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// No progress bar and no table on the terminal (guard lines still print).
+    /// Print a machine-readable summary on standard output instead of the
+    /// table and guard lines: one JSON document (schemas/summary.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar and no table on the terminal (guard lines and --json still print).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -155,7 +164,11 @@ pub struct SweepArgs {
     /// Threads for points and replications [default: all cores]; the output does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// No progress bar and no table on the terminal.
+    /// Print a machine-readable summary on standard output instead of the
+    /// table: one JSON document (schemas/summary.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar and no table on the terminal (--json still prints).
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -45,12 +45,14 @@
 //!
 //! # Terminal
 //!
-//! Unless `--quiet`, `comparison_table` goes to standard error like a run's
-//! summary: the headline metrics, the guarded ones and the largest
-//! significant changes, four significant digits. The guard verdicts
-//! (`GuardVerdict::line`, one `PASS`/`FAIL` line per guard with the
-//! difference, its interval and the limit, six decimals) are the command's
-//! result and go to standard output, also with `--quiet`.
+//! Unless `--quiet`, `comparison_table` goes to standard output like a run's
+//! summary: every metric that moved (its difference is significant), the
+//! headline and the guarded metrics, numbers shown as on every terminal text
+//! (`report::show_value`: fractions as percentages, their changes in
+//! percentage points). The guard verdicts (`GuardVerdict::line`, one
+//! `PASS`/`FAIL` line per guard with the difference, its interval and the
+//! limit) are the command's result and go to standard output, also with
+//! `--quiet`.
 
 pub mod guard;
 pub mod jobs;
@@ -63,7 +65,10 @@ use std::time::Instant;
 
 use crate::output_dir::{OutputDirError, write_staged};
 use crate::record::RunStats;
-use crate::report::{Metric, MetricsCollector, SampleSummary, summarize_sample, write_number};
+use crate::report::{
+    Metric, MetricsCollector, SampleSummary, UnitKind, show_change, show_interval, show_value,
+    summarize_sample, write_number,
+};
 use crate::run::{RunError, RunOptions, run_to_dir};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Progress;
@@ -82,11 +87,8 @@ pub const COMPARE_HEADER: &str =
 pub const GUARDS_HEADER: &str =
     "metric,limit,amount,allowed,diff_mean,diff_ci95_low,diff_ci95_high,n,result";
 
-/// Other significant metrics the terminal table shows at most.
-const MAX_EXTRA_ROWS: usize = 12;
-
-/// Metrics the terminal table always shows (when they exist); the others
-/// show only when their difference is significant or a guard names them.
+/// Metrics the terminal table always shows; the others show when their
+/// difference is significant or a guard names them.
 const HEADLINE_METRICS: [&str; 10] = [
     "jobs.completed.fraction",
     "jobs.closed.fraction",
@@ -566,11 +568,13 @@ pub fn write_guards_csv<W: Write>(mut out: W, verdicts: &[GuardVerdict]) -> io::
     out.flush()
 }
 
-/// The terminal table, in `summary.csv` order: the headline metrics, those
-/// a guard names, and the other metrics whose difference is significant, at
-/// most `MAX_EXTRA_ROWS` of them (the largest relative changes; count twins
-/// of fractions left out), with a footer that says how many more
-/// `compare.csv` holds. Numbers show four significant digits.
+/// The terminal table, in `summary.csv` order: every metric that moved (its
+/// difference is significant), the headline metrics and those a guard names
+/// (moved or not), and a footer that counts what moved. Nothing that moved
+/// is left out, so the count in the footer is the number of rows marked `*`.
+/// Numbers are shown as everywhere on the terminal (`show_value`): fractions
+/// as percentages and their changes in percentage points, counts whole (or
+/// with one decimal for a mean), four significant digits otherwise.
 pub fn comparison_table(comparison: &Comparison) -> String {
     let guarded = |name: &str| {
         comparison
@@ -578,70 +582,32 @@ pub fn comparison_table(comparison: &Comparison) -> String {
             .iter()
             .any(|verdict| verdict.guard.metric == name)
     };
-    let always = |metric: &MetricComparison| {
-        HEADLINE_METRICS.contains(&metric.name.as_str()) || guarded(&metric.name)
-    };
-    // `jobs.<outcome>.count` and `events.<event>.jobs` say what their
-    // `.fraction` twins say.
-    let is_count_twin = |name: &str| {
-        (name.starts_with("jobs.") && name.ends_with(".count"))
-            || (name.starts_with("events.") && name.ends_with(".jobs"))
-    };
-    let mut extras: Vec<(usize, f64)> = comparison
-        .metrics
-        .iter()
-        .enumerate()
-        .filter(|(_, metric)| {
-            !always(metric)
-                && !is_count_twin(&metric.name)
-                && metric.significant()
-                && metric.diff.mean != Some(0.0)
-        })
-        .map(|(index, metric)| {
-            let diff = metric.diff.mean.unwrap_or(0.0).abs();
-            let relative = match metric.baseline {
-                Some(baseline) if baseline != 0.0 => diff / baseline.abs(),
-                _ => f64::INFINITY,
-            };
-            (index, relative)
-        })
-        .collect();
-    extras.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let hidden = extras.len().saturating_sub(MAX_EXTRA_ROWS);
-    extras.truncate(MAX_EXTRA_ROWS);
     let shown: Vec<&MetricComparison> = comparison
         .metrics
         .iter()
-        .enumerate()
-        .filter(|(index, metric)| always(metric) || extras.iter().any(|(extra, _)| extra == index))
-        .map(|(_, metric)| metric)
+        .filter(|metric| {
+            metric.significant()
+                || HEADLINE_METRICS.contains(&metric.name.as_str())
+                || guarded(&metric.name)
+        })
         .collect();
 
-    let number = |value: Option<f64>, sign: bool| match value {
-        Some(value) => short_number(value, sign),
-        None => "-".to_string(),
-    };
     let mut rows: Vec<[String; 6]> = vec![[
         "metric".to_string(),
         "baseline".to_string(),
         "candidate".to_string(),
         "diff".to_string(),
         "95% CI of diff".to_string(),
-        "sig".to_string(),
+        "moved".to_string(),
     ]];
     for metric in &shown {
-        let interval = match metric.diff.ci95 {
-            Some((low, high)) => {
-                format!("{}..{}", short_number(low, true), short_number(high, true))
-            }
-            None => "-".to_string(),
-        };
+        let unit = UnitKind::of(&metric.name);
         rows.push([
             metric.name.clone(),
-            number(metric.baseline, false),
-            number(metric.candidate, false),
-            number(metric.diff.mean, true),
-            interval,
+            show_value(unit, metric.baseline),
+            show_value(unit, metric.candidate),
+            show_change(unit, metric.diff.mean),
+            show_interval(unit, metric.diff.ci95),
             if metric.significant() { "*" } else { "" }.to_string(),
         ]);
     }
@@ -661,48 +627,18 @@ pub fn comparison_table(comparison: &Comparison) -> String {
         text.push_str(line.trim_end());
         text.push('\n');
     }
-    if hidden > 0 {
-        let _ = writeln!(
-            text,
-            "... and {hidden} more significant metrics (compare.csv has every metric)"
-        );
-    }
-    let significant = comparison
-        .metrics
-        .iter()
-        .filter(|metric| metric.significant())
-        .count();
+    let moved = shown.iter().filter(|metric| metric.significant()).count();
     let _ = writeln!(
         text,
-        "{} paired replications; * = 95% interval of the difference excludes 0 \
-         ({significant} of {} metrics); {} jobs changed outcome (compare.jobs.csv)",
-        comparison.replications,
+        "{moved} of {} metrics moved (*: the 95% interval of the paired difference \
+         excludes 0), all shown above; compare.csv has every metric",
         comparison.metrics.len(),
-        comparison.changed_jobs
     );
-    text
-}
-
-/// A value with four significant digits (at most six decimals), trailing
-/// zeros removed; `sign` puts `+` before values that are not negative.
-fn short_number(value: f64, sign: bool) -> String {
-    let magnitude = if value == 0.0 {
-        0
-    } else {
-        value.abs().log10().floor() as i32
-    };
-    let decimals = (3 - magnitude).clamp(0, 6) as usize;
-    let mut text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        let trimmed = text.trim_end_matches('0').trim_end_matches('.').len();
-        text.truncate(trimmed);
-    }
-    if text == "-0" {
-        text = "0".to_string();
-    }
-    if sign && !text.starts_with('-') {
-        text.insert(0, '+');
-    }
+    let _ = writeln!(
+        text,
+        "{} paired replications; {} jobs changed outcome (compare.jobs.csv)",
+        comparison.replications, comparison.changed_jobs
+    );
     text
 }
 
@@ -798,8 +734,11 @@ mod tests {
         }
     }
 
+    /// The table said "68 of 102 metrics significant" but showed 22 rows
+    /// (twelve at most beyond the headline ones, and no count of a fraction),
+    /// so which had moved was hidden. Every metric that moved is a row now.
     #[test]
-    fn table_shows_headlines_and_significant_metrics() {
+    fn compare_table_hides_which_metrics_moved() {
         let metric = |name: &str, baseline: f64, diffs: &[f64]| MetricComparison {
             name: name.to_string(),
             baseline: Some(baseline),
@@ -809,17 +748,15 @@ mod tests {
         let mut metrics = vec![
             metric("jobs.expired.fraction", 0.071844, &[0.0, 0.0]),
             metric("events.package_lost.fraction", 1.0, &[0.0, 0.0]),
-            // A count twin of a fraction: never an extra row.
             metric("events.shipping_overdue.jobs", 30.0, &[2.0, 2.0]),
             metric(
                 "events.shipping_overdue.fraction",
                 0.004135,
                 &[-0.000425, -0.000425],
             ),
+            metric("drives.destroyed", 14.0, &[59.0, 50.0, 68.0]),
         ];
-        // Thirteen more significant metrics: with the fraction above, the two
-        // smallest relative changes are cut.
-        for index in 0..13 {
+        for index in 0..20 {
             let name = format!("state_days.x{index:02}.mean");
             metrics.push(metric(&name, 100.0, &[f64::from(index + 1); 2]));
         }
@@ -834,44 +771,36 @@ mod tests {
         let table = comparison_table(&comparison);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(
-            lines[..3],
+            lines[..5],
             [
-                "metric                            baseline  candidate       diff        95% CI of diff  sig",
-                "jobs.expired.fraction              0.07184    0.07184         +0                +0..+0",
-                "events.shipping_overdue.fraction  0.004135    0.00371  -0.000425  -0.000425..-0.000425  *",
+                "metric                            baseline  candidate        diff       95% CI of diff  moved",
+                "jobs.expired.fraction               7.184%     7.184%       +0 pp            +0..+0 pp",
+                "events.shipping_overdue.jobs            30         32          +2               +2..+2  *",
+                "events.shipping_overdue.fraction   0.4135%     0.371%  -0.0425 pp  -0.0425..-0.0425 pp  *",
+                // Diffs 59, 50, 68: sd 9, half width 4.3027 x 9 / sqrt(3) = 22.36.
+                "drives.destroyed                        14         73         +59         +36.6..+81.4  *",
             ],
             "{table}"
         );
-        assert!(!table.contains("events.shipping_overdue.jobs"), "{table}");
+        // Not moved and not a headline metric: left out.
         assert!(!table.contains("events.package_lost"), "{table}");
-        assert!(!table.contains("state_days.x00.mean"), "{table}");
-        assert!(!table.contains("state_days.x01.mean"), "{table}");
-        assert!(table.contains("state_days.x12.mean"), "{table}");
-        assert_eq!(lines.len(), 1 + 1 + 12 + 2, "{table}");
+        for index in 0..20 {
+            assert!(
+                table.contains(&format!("state_days.x{index:02}.mean")),
+                "{table}"
+            );
+        }
+        let moved = lines.iter().filter(|line| line.ends_with('*')).count();
+        assert_eq!(moved, 23, "{table}");
+        assert_eq!(lines.len(), 1 + 1 + 23 + 2, "{table}");
         assert_eq!(
-            lines[14],
-            "... and 2 more significant metrics (compare.csv has every metric)"
+            lines[25],
+            "23 of 25 metrics moved (*: the 95% interval of the paired difference excludes 0), \
+             all shown above; compare.csv has every metric"
         );
         assert_eq!(
-            lines[15],
-            "2 paired replications; * = 95% interval of the difference excludes 0 \
-             (15 of 17 metrics); 4 jobs changed outcome (compare.jobs.csv)"
+            lines[26],
+            "2 paired replications; 4 jobs changed outcome (compare.jobs.csv)"
         );
-    }
-
-    #[test]
-    fn short_numbers_keep_four_significant_digits() {
-        let check = |value: f64, sign: bool, expected: &str| {
-            assert_eq!(short_number(value, sign), expected, "{value}");
-        };
-        check(0.0, false, "0");
-        check(0.0, true, "+0");
-        check(-0.00001, false, "-0.00001");
-        check(-0.0000001, true, "+0");
-        check(5988.7, false, "5989");
-        check(-733.222539, true, "-733.2");
-        check(0.098257, true, "+0.09826");
-        check(12.0, false, "12");
-        check(1_234_567.8, false, "1234568");
     }
 }

@@ -1,5 +1,7 @@
-//! Text for a person: `outln!` to standard output (results), `errln!` to
-//! standard error (diagnostics).
+//! Text for a person: `out!`/`outln!` to standard output (results a person
+//! reads: summaries, tables, guard verdicts, `--json`), `err!`/`errln!` to
+//! standard error (progress, warnings, diagnostics), as cargo and hyperfine
+//! split them, so `impexsim run > summary.txt` keeps the summary.
 //!
 //! Unlike `println!`, these never panic: a write to a closed pipe
 //! (`impexsim validate ... | true`) or a closed terminal is dropped, and the
@@ -19,12 +21,18 @@ pub fn write_err(text: fmt::Arguments<'_>) {
     let _ = io::stderr().lock().write_fmt(text);
 }
 
+/// `print!` that never panics.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::console::write_out(format_args!($($arg)*)) };
+}
+
 /// `println!` that never panics.
 macro_rules! outln {
     ($($arg:tt)*) => { $crate::console::write_out(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
 /// `eprint!` that never panics.
+#[allow(unused_macros)]
 macro_rules! err {
     ($($arg:tt)*) => { $crate::console::write_err(format_args!($($arg)*)) };
 }
@@ -34,4 +42,6 @@ macro_rules! errln {
     ($($arg:tt)*) => { $crate::console::write_err(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-pub(crate) use {err, errln, outln};
+#[allow(unused_imports)]
+pub(crate) use err;
+pub(crate) use {errln, out, outln};

@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod console;
+mod json_summary;
 mod progress;
 
 use std::process::ExitCode;

@@ -14,22 +14,30 @@
 //!   and every replication's value in long form.
 //! - `write_run_json` and `RunInfo`: what produced the output.
 //! - `human_summary`: the few lines printed on the terminal at the end of a run.
+//! - `UnitKind` (each metric's unit) and `show_value`, `show_change`,
+//!   `show_interval`: numbers as every terminal text shows them (percentages
+//!   for fractions, whole counts, four significant digits otherwise).
 //!
 //! # CSV fields
 //!
-//! Timestamps are RFC 3339 UTC (`.fff` only when the milliseconds are not
-//! zero); durations are decimal days with six decimals; booleans are
+//! Timestamps are RFC 3339 UTC, always with milliseconds
+//! (`2026-01-05T00:00:00.000Z`), so a column has one format; durations are decimal days with six decimals; booleans are
 //! `true`/`false`; an absent value is an empty field. No field is quoted: job
 //! names, drive serials, state and event names never hold a comma, quote or
 //! line break (checked by a debug assertion).
 //!
 //! # Numbers in the summaries
 //!
-//! One rule for every value in `summary.csv` and `replications.csv`: the value
-//! is rounded to six decimals, then trailing zeros and a trailing decimal point
-//! are removed, and `-0` is written `0`. So counts are written as integers
-//! (`5000`), fractions and days as `0.8125` or `12.402778`. A value that does
-//! not exist (a percentile over no jobs) is an empty field.
+//! One rule for every value in `summary.csv` and `replications.csv` (and the
+//! statistics of `sweep.csv`, `compare.csv` and `compare.guards.csv`): the
+//! shortest decimal text that reads back as the same `f64`, in plain
+//! notation (never an exponent), with `-0` written `0`. So counts are written
+//! as integers (`5000`), other values with as many digits as they need and no
+//! more (`0.8125`, `12.402777777777779`, `0.000009259259259259259`): nothing
+//! is rounded away, and `float(text)` in any language gives back the value
+//! the run computed. A value that does not exist (a percentile over no jobs)
+//! is an empty field. Rows (`jobs.csv`, `drives.csv`) keep their six-decimal
+//! days.
 //!
 //! # Metrics
 //!
@@ -71,13 +79,15 @@
 //! is that value exactly. `replications.csv` (`write_replications_long`) holds
 //! `replication,metric,value` for every replication, numbered from 0.
 
+mod display;
 mod metrics;
 mod rows;
 mod summary;
 
 use std::fmt::Write as _;
 
-pub use self::metrics::{Metric, MetricsCollector, percentile};
+pub use self::display::{show_change, show_interval, show_value};
+pub use self::metrics::{Metric, MetricsCollector, UnitKind, percentile};
 pub use self::rows::{
     DRIVES_HEADER, DrivesWriter, EVENTS_HEADER, EventsWriter, JOBS_HEADER, JobsWriter,
     TIMESERIES_HEADER, TimeseriesWriter,
@@ -87,19 +97,16 @@ pub use self::summary::{
     write_replications_long, write_run_json, write_summary_replications, write_summary_single,
 };
 
-/// Appends a summary value by the module's one rule: rounded to six
-/// decimals, trailing zeros and point removed, `-0` written `0`.
+/// Appends a summary value by the module's one rule: the shortest text that
+/// round-trips, in plain notation, `-0` written `0`.
 pub fn write_number(out: &mut String, value: f64) {
     debug_assert!(value.is_finite(), "summary value {value} is not finite");
-    let start = out.len();
-    let _ = write!(out, "{value:.6}");
-    if out[start..].contains('.') {
-        let trimmed_len = out.trim_end_matches('0').trim_end_matches('.').len();
-        out.truncate(trimmed_len);
-    }
-    if &out[start..] == "-0" {
-        out.truncate(start);
+    // `Display` for `f64` prints the shortest digits that parse back to the
+    // same value, without an exponent, and a whole number without `.0`.
+    if value == 0.0 {
         out.push('0');
+    } else {
+        let _ = write!(out, "{value}");
     }
 }
 
@@ -116,15 +123,50 @@ mod tests {
         };
         check(0.0, "0");
         check(-0.0, "0");
-        check(-0.0000001, "0");
         check(5000.0, "5000");
         check(10.0, "10");
         check(0.8125, "0.8125");
-        check(12.4027777777, "12.402778");
         check(0.5, "0.5");
         check(-1.25, "-1.25");
         check(1.0e15, "1000000000000000");
-        check(0.0000004, "0");
-        check(0.0000006, "0.000001");
+        check(0.1 + 0.2, "0.30000000000000004");
+        check(2.0 / 3.0, "0.6666666666666666");
+        check(-0.0000001, "-0.0000001");
+    }
+
+    /// `receiving.queue_wait_days.mean` was written `0.000009` for a mean
+    /// wait of 0.8 s, and values below half a millionth as `0`.
+    #[test]
+    fn summary_csv_rounds_to_six_decimals() {
+        let values = [
+            0.8 / 86_400.0,
+            0.0000004,
+            12.4027777777,
+            1.0 / 3.0,
+            0.7051234567891234,
+            123_456.789_012_345_67,
+            -3.0e-9,
+            f64::MIN_POSITIVE,
+            1.0e-300,
+            9_007_199_254_740_993.0,
+        ];
+        for value in values {
+            let mut text = String::new();
+            write_number(&mut text, value);
+            assert!(!text.contains(['e', 'E']), "{value}: {text}");
+            let back: f64 = text.parse().unwrap();
+            assert_eq!(back.to_bits(), value.to_bits(), "{value}: {text}");
+            // No shorter text reads back as the same value: one digit fewer
+            // (the last one dropped) is another number.
+            if let Some(shorter) = text.strip_suffix(|c: char| c.is_ascii_digit())
+                && shorter.contains('.')
+                && !shorter.ends_with('.')
+            {
+                assert_ne!(shorter.parse::<f64>().unwrap(), value, "{text}");
+            }
+        }
+        let mut text = String::new();
+        write_number(&mut text, 0.8 / 86_400.0);
+        assert_eq!(text, "0.000009259259259259259");
     }
 }

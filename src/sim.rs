@@ -55,6 +55,8 @@ pub struct Progress {
     pub replication: u32,
     pub jobs_written: u64,
     pub now: SimTime,
+    /// The replication has ended: this is its last report.
+    pub finished: bool,
 }
 
 /// Events between two progress reports.
@@ -78,6 +80,7 @@ pub fn run_replication(
         replication,
         jobs_written: engine.jobs_written(),
         now: engine.now(),
+        finished: false,
     };
     while !engine.is_idle() {
         match engine.next_event_time() {
@@ -98,6 +101,7 @@ pub fn run_replication(
         replication,
         jobs_written: engine.jobs_written() + engine.jobs_in_memory(),
         now: end.max(engine.now()),
+        finished: true,
     };
     let (stats, _) = engine.finish(end);
     progress(last);

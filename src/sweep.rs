@@ -51,7 +51,8 @@
 //! every point has one replication, or `metric,mean,stddev,ci95_low,ci95_high,n`
 //! (as `summary.csv` of several replications) when any point has more. Rows
 //! go point by point in cross-product order, the metrics of each point in the
-//! fixed order of `summary.csv`; numbers are written as in `summary.csv`.
+//! fixed order of `summary.csv`; numbers are written as in `summary.csv`
+//! (the shortest text that round-trips, counts as integers).
 //!
 //! The whole directory is built in a staging directory beside the target
 //! (`.<name>.tmp-<pid>`) and renamed into place at the end, so a failed
@@ -78,15 +79,15 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
 use crate::output_dir::{OutputDirError, write_staged};
-use crate::report::{Metric, summarize_replications, write_number};
+use crate::report::{Metric, UnitKind, show_value, summarize_replications, write_number};
 use crate::run::{RunError, RunOptions, run_to_dir};
 use crate::scenario::{Scenario, ScenarioError};
+use crate::sim::Progress;
 
 /// Most values one `START..END..STEP` range may expand to.
 pub const MAX_RANGE_VALUES: u64 = 10_000;
@@ -226,14 +227,14 @@ pub struct SweepOptions {
     pub threads: Option<usize>,
 }
 
-/// Reported each time a point has finished.
+/// What one replication of one point reported (as often as a run reports).
 #[derive(Clone, Copy, Debug)]
 pub struct SweepProgress<'a> {
-    /// Points finished so far, this one included.
-    pub finished: usize,
-    pub total: usize,
-    /// The point that just finished.
+    /// The point's position in `SweepPlan::points`.
+    pub index: usize,
     pub point: &'a SweepPoint,
+    /// The engine's report (replication, simulated time, jobs written).
+    pub replication: Progress,
 }
 
 /// What a finished sweep reports.
@@ -458,7 +459,8 @@ pub fn write_sweep_csv<W: Write>(
 }
 
 /// A few lines for the terminal: each point's `end_to_end_days.p90` and
-/// `copy.utilisation` (means over replications), `-` where there is none.
+/// `copy.utilisation` (means over replications, shown as `show_value` shows
+/// them everywhere: utilisation as a percentage), `-` where there is none.
 pub fn summary_table(outcome: &SweepOutcome) -> String {
     const METRICS: [(&str, &str); 2] = [
         ("end_to_end_days.p90", "e2e p90 [d]"),
@@ -481,8 +483,9 @@ pub fn summary_table(outcome: &SweepOutcome) -> String {
                 .and_then(|summary| summary.summary.mean)
         };
         let mut row = point.values.clone();
-        row.push(mean(METRICS[0].0).map_or("-".into(), |days| format!("{days:.1}")));
-        row.push(mean(METRICS[1].0).map_or("-".into(), |share| format!("{share:.3}")));
+        for (name, _) in METRICS {
+            row.push(show_value(UnitKind::of(name), mean(name)));
+        }
         rows.push(row);
     }
     let n_columns = rows[0].len();
@@ -516,37 +519,37 @@ fn write_all(
     dir: &Path,
     progress: &(dyn Fn(SweepProgress<'_>) + Sync),
 ) -> Result<(Vec<PointOutcome>, u64), SweepError> {
-    let finished = AtomicUsize::new(0);
-    let total = plan.points.len();
-    let run_point = |point: &SweepPoint| -> Result<(PointOutcome, u64), SweepError> {
-        let run_options = RunOptions {
-            out: dir.join(&point.dir_name),
-            trace: false,
-            command: options.command.clone(),
-            // The replications share the sweep's thread pool.
-            threads: None,
+    let run_point =
+        |(index, point): (usize, &SweepPoint)| -> Result<(PointOutcome, u64), SweepError> {
+            let run_options = RunOptions {
+                out: dir.join(&point.dir_name),
+                trace: false,
+                command: options.command.clone(),
+                // The replications share the sweep's thread pool.
+                threads: None,
+            };
+            let report = |replication: Progress| {
+                progress(SweepProgress {
+                    index,
+                    point,
+                    replication,
+                })
+            };
+            let outcome = run_to_dir(&point.scenario, &run_options, &report).map_err(|source| {
+                SweepError::Run {
+                    point: describe_point(&plan.keys, &point.values),
+                    source,
+                }
+            })?;
+            let result = PointOutcome {
+                values: point.values.clone(),
+                dir_name: point.dir_name.clone(),
+                metrics: outcome.metrics,
+            };
+            Ok((result, outcome.jobs))
         };
-        let outcome = run_to_dir(&point.scenario, &run_options, &|_| {}).map_err(|source| {
-            SweepError::Run {
-                point: describe_point(&plan.keys, &point.values),
-                source,
-            }
-        })?;
-        let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
-        progress(SweepProgress {
-            finished,
-            total,
-            point,
-        });
-        let result = PointOutcome {
-            values: point.values.clone(),
-            dir_name: point.dir_name.clone(),
-            metrics: outcome.metrics,
-        };
-        Ok((result, outcome.jobs))
-    };
     let run_all = || -> Vec<Result<(PointOutcome, u64), SweepError>> {
-        plan.points.par_iter().map(run_point).collect()
+        plan.points.par_iter().enumerate().map(run_point).collect()
     };
     let results = match options.threads {
         Some(threads) => rayon::ThreadPoolBuilder::new()
@@ -1007,7 +1010,7 @@ mod tests {
             "policy.cancellable_states,metric,mean,stddev,ci95_low,ci95_high,n"
         );
         assert!(
-            lines[1].starts_with("[],jobs.total,2,1.414214,"),
+            lines[1].starts_with("[],jobs.total,2,1.4142135623730951,"),
             "{}",
             lines[1]
         );

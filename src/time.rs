@@ -118,8 +118,9 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Appends `time` as `2026-01-05T00:00:00Z` (with `.fff` only when the
-    /// milliseconds are not zero).
+    /// Appends `time` as `2026-01-05T00:00:00.000Z`: always with milliseconds,
+    /// so every timestamp of a column has the same width and format (a
+    /// spreadsheet or `pandas.to_datetime` reads it without hints).
     pub fn write_rfc3339(&self, out: &mut Vec<u8>, time: SimTime) {
         write_rfc3339_epoch_ms(out, self.start_epoch_ms + time.0);
     }
@@ -204,7 +205,7 @@ pub fn write_rfc3339_epoch_ms(out: &mut Vec<u8>, epoch_ms: i64) {
     push_time_of_day(out, ms_of_day);
 }
 
-/// Appends `HH:MM:SS[.fff]Z` for a millisecond of the day.
+/// Appends `HH:MM:SS.fffZ` for a millisecond of the day.
 fn push_time_of_day(out: &mut Vec<u8>, ms_of_day: i64) {
     let hour = (ms_of_day / MS_PER_HOUR) as u32;
     let minute = (ms_of_day % MS_PER_HOUR / MS_PER_MINUTE) as u32;
@@ -217,16 +218,10 @@ fn push_time_of_day(out: &mut Vec<u8>, ms_of_day: i64) {
     text[4] = b'0' + (minute % 10) as u8;
     text[6] = b'0' + (second / 10) as u8;
     text[7] = b'0' + (second % 10) as u8;
-    let text = if milli == 0 {
-        text[8] = b'Z';
-        &text[..9]
-    } else {
-        text[9] = b'0' + (milli / 100) as u8;
-        text[10] = b'0' + (milli / 10 % 10) as u8;
-        text[11] = b'0' + (milli % 10) as u8;
-        &text[..]
-    };
-    out.extend_from_slice(text);
+    text[9] = b'0' + (milli / 100) as u8;
+    text[10] = b'0' + (milli / 10 % 10) as u8;
+    text[11] = b'0' + (milli % 10) as u8;
+    out.extend_from_slice(&text);
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
@@ -293,9 +288,35 @@ mod tests {
             let ours = String::from_utf8(ours).unwrap();
             let theirs = DateTime::from_timestamp_millis(epoch_ms)
                 .unwrap()
-                .to_rfc3339_opts(SecondsFormat::AutoSi, true);
+                .to_rfc3339_opts(SecondsFormat::Millis, true);
             assert_eq!(ours, theirs, "epoch ms {epoch_ms}");
         }
+    }
+
+    /// Whole seconds were once written without `.000` next to `.123` in the
+    /// same column, which `pandas.to_datetime` refuses.
+    #[test]
+    fn timestamps_change_format_inside_a_column() {
+        let clock = Clock {
+            start_epoch_ms: 1_767_571_200_000,
+        };
+        assert_eq!(clock.rfc3339(SimTime::ZERO), "2026-01-05T00:00:00.000Z");
+        assert_eq!(clock.rfc3339(SimTime(1)), "2026-01-05T00:00:00.001Z");
+        assert_eq!(
+            clock.rfc3339(SimTime(MS_PER_DAY + 999)),
+            "2026-01-06T00:00:00.999Z"
+        );
+        let mut writer = TimestampWriter::new(clock);
+        let widths: Vec<usize> = [0, 1, 1_000, 60_000, MS_PER_HOUR, 36 * MS_PER_HOUR + 47_222]
+            .into_iter()
+            .map(|ms| {
+                let mut text = Vec::new();
+                writer.write(&mut text, SimTime(ms));
+                assert!(text.ends_with(b"Z") && text[19] == b'.', "{text:?}");
+                text.len()
+            })
+            .collect();
+        assert_eq!(widths, [24; 6]);
     }
 
     #[test]

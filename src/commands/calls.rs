@@ -1,13 +1,14 @@
 //! `impexsim calls`.
 
+use std::io::ErrorKind;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use crate::cli;
 use crate::commands::{load_scenario, seeded_overrides};
-use crate::console::errln;
-use crate::progress::{progress_bar, simulated_day_progress};
+use crate::console::{errln, outln};
+use crate::progress::{RunShape, Tracker};
 
 pub fn calls(args: cli::CallsArgs) -> Result<()> {
     use impexsim::fixtures::{calls_to_path, write_calls};
@@ -18,25 +19,45 @@ pub fn calls(args: cli::CallsArgs) -> Result<()> {
         PathBuf::from("output").join(format!("{}-calls.jsonl", scenario.simulation.name))
     });
     let context = || format!("calls of scenario {:?} failed", scenario.simulation.name);
-    let bar = progress_bar(&scenario, args.quiet);
-    let mut on_progress = simulated_day_progress(&scenario, &bar);
-    let outcome = if out.as_os_str() == "-" {
+    let shape = RunShape {
+        replications: 1,
+        ..RunShape::of(&scenario, "")
+    };
+    let tracker = Tracker::new(vec![shape], args.quiet);
+    let mut on_progress = |progress| tracker.update(0, progress);
+    let to_stdout = out.as_os_str() == "-";
+    let outcome = if to_stdout {
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        write_calls(&scenario, stdout, &mut on_progress)
-            .context("cannot write to standard output")
-            .with_context(context)?
-            .1
+        match write_calls(&scenario, stdout, &mut on_progress) {
+            Ok((_, outcome)) => outcome,
+            // The reader has gone (`| head`): stop quietly, as a filter does.
+            Err(error) if error.kind() == ErrorKind::BrokenPipe => {
+                tracker.finish();
+                return Ok(());
+            }
+            Err(error) => {
+                return Err(error)
+                    .context("cannot write to standard output")
+                    .with_context(context);
+            }
+        }
     } else {
         calls_to_path(&scenario, &out, &mut on_progress).with_context(context)?
     };
-    bar.finish_and_clear();
+    tracker.finish();
     if !args.quiet {
-        errln!(
+        let line = format!(
             "{} calls of {} jobs (replication 0) in {}",
             outcome.lines,
             outcome.jobs,
             out.display()
         );
+        // Standard output carries the calls themselves with `--out -`.
+        if to_stdout {
+            errln!("{line}");
+        } else {
+            outln!("{line}");
+        }
     }
     Ok(())
 }

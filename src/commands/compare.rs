@@ -4,11 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use impexsim::sim::Progress;
-
 use crate::cli;
-use crate::console::{err, errln, outln};
-use crate::progress::progress_bar;
+use crate::console::{errln, out, outln};
+use crate::json_summary::{CompareSummary, to_text};
+use crate::progress::{RunShape, Tracker};
 
 pub fn compare(args: cli::CompareArgs) -> Result<()> {
     use impexsim::compare::{
@@ -53,16 +52,19 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
         threads: args.threads.map(usize::from),
     };
 
-    let bar = progress_bar(&pair.baseline, args.quiet);
-    let horizon_days = pair.baseline.horizon_end().ms() / impexsim::time::MS_PER_DAY;
-    let replications = pair.replications();
-    let on_progress = |kind: RunKind, progress: Progress| {
-        let day = progress.now.ms() / impexsim::time::MS_PER_DAY;
-        bar.set_position(day.clamp(0, horizon_days) as u64);
-        bar.set_message(format!(
-            "{kind}, replication {}/{replications}, day {day}",
-            progress.replication + 1,
-        ));
+    let tracker = Tracker::new(
+        vec![
+            RunShape::of(&pair.baseline, RunKind::Baseline.dir_name()),
+            RunShape::of(&pair.candidate, RunKind::Candidate.dir_name()),
+        ],
+        args.quiet,
+    );
+    let on_progress = |kind: RunKind, progress| {
+        let run = match kind {
+            RunKind::Baseline => 0,
+            RunKind::Candidate => 1,
+        };
+        tracker.update(run, progress);
     };
     let comparison = compare_to_dir(&pair, &guards, &options, &on_progress).with_context(|| {
         format!(
@@ -70,19 +72,24 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
             pair.baseline.simulation.name
         )
     })?;
-    bar.finish_and_clear();
+    tracker.finish();
 
-    if !args.quiet {
-        err!("{}", comparison_table(&comparison));
-        errln!(
-            "compared in {:.1} s; results in {}",
-            comparison.wall_time_seconds,
-            comparison.out.display()
-        );
-    }
-    // The verdicts are the command's result: printed even with --quiet.
-    for verdict in &comparison.verdicts {
-        outln!("{}", verdict.line());
+    if args.json {
+        // The verdicts are in the document; standard output carries nothing else.
+        outln!("{}", to_text(&CompareSummary::new(&pair, &comparison)));
+    } else {
+        if !args.quiet {
+            out!("{}", comparison_table(&comparison));
+            outln!(
+                "compared in {:.1} s; results in {}",
+                comparison.wall_time_seconds,
+                comparison.out.display()
+            );
+        }
+        // The verdicts are the command's result: printed even with --quiet.
+        for verdict in &comparison.verdicts {
+            outln!("{}", verdict.line());
+        }
     }
     comparison.check_guards()?;
     Ok(())

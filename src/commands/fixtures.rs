@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 
 use crate::cli;
 use crate::commands::{UsageError, load_scenario, seeded_overrides};
-use crate::console::errln;
-use crate::progress::{progress_bar, simulated_day_progress};
+use crate::console::outln;
+use crate::progress::{RunShape, Tracker};
 
 pub fn fixtures(args: cli::FixturesArgs) -> Result<()> {
     use impexsim::fixtures::{Selection, fixtures_to_dir, parse_event, parse_instant};
@@ -35,13 +35,17 @@ pub fn fixtures(args: cli::FixturesArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("{}-fixtures", scenario.simulation.name))
     });
-    let bar = progress_bar(&scenario, args.quiet);
-    let mut on_progress = simulated_day_progress(&scenario, &bar);
+    let shape = RunShape {
+        replications: 1,
+        ..RunShape::of(&scenario, "")
+    };
+    let tracker = Tracker::new(vec![shape], args.quiet);
+    let mut on_progress = |progress| tracker.update(0, progress);
     let outcome = fixtures_to_dir(&scenario, &selection, &out, &mut on_progress)
         .with_context(|| format!("fixtures of scenario {:?} failed", scenario.simulation.name))?;
-    bar.finish_and_clear();
+    tracker.finish();
     if !args.quiet {
-        errln!(
+        outln!(
             "{} snapshots of {} of {} jobs (replication 0) in {}",
             outcome.files,
             outcome.jobs_written,

@@ -6,12 +6,12 @@ use anyhow::{Context, Result};
 
 use impexsim::report::{Metric, human_summary, summarize_replications};
 use impexsim::run::{RunOptions, run_to_dir};
-use impexsim::sim::Progress;
 
 use crate::cli::RunArgs;
 use crate::commands::{UsageError, load_scenario};
-use crate::console::{err, errln};
-use crate::progress::progress_bar;
+use crate::console::{out, outln};
+use crate::json_summary::{RunSummary, to_text};
+use crate::progress::{RunShape, Tracker};
 
 pub fn run(args: RunArgs) -> Result<()> {
     if args.replications == Some(0) {
@@ -36,25 +36,16 @@ pub fn run(args: RunArgs) -> Result<()> {
         threads: args.threads.map(usize::from),
     };
 
-    let bar = progress_bar(&scenario, args.quiet);
-    let horizon_days = scenario.horizon_end().ms() / impexsim::time::MS_PER_DAY;
-    let replications = scenario.simulation.replications;
-    let on_progress = |progress: Progress| {
-        let day = progress.now.ms() / impexsim::time::MS_PER_DAY;
-        bar.set_position(day.clamp(0, horizon_days) as u64);
-        bar.set_message(format!(
-            "replication {}/{replications}, day {day}, {} jobs written",
-            progress.replication + 1,
-            progress.jobs_written
-        ));
-    };
-    let outcome = run_to_dir(&scenario, &options, &on_progress)
+    let tracker = Tracker::new(vec![RunShape::of(&scenario, "")], args.quiet);
+    let outcome = run_to_dir(&scenario, &options, &|progress| tracker.update(0, progress))
         .with_context(|| format!("run of scenario {:?} failed", scenario.simulation.name))?;
-    bar.finish_and_clear();
+    tracker.finish();
 
-    if !args.quiet {
+    if args.json {
+        outln!("{}", to_text(&RunSummary::new(&scenario, &outcome)));
+    } else if !args.quiet {
         if outcome.metrics.len() == 1 {
-            err!("{}", human_summary(&outcome.metrics[0]));
+            out!("{}", human_summary(&outcome.metrics[0]));
         } else {
             // Means across replications; summary.csv has their intervals.
             let means: Vec<Metric> = summarize_replications(&outcome.metrics)
@@ -64,13 +55,13 @@ pub fn run(args: RunArgs) -> Result<()> {
                     value: metric.summary.mean,
                 })
                 .collect();
-            err!("{}", human_summary(&means));
-            errln!(
+            out!("{}", human_summary(&means));
+            outln!(
                 "(means of {} replications; summary.csv has their 95% intervals)",
                 outcome.metrics.len()
             );
         }
-        errln!(
+        outln!(
             "{} jobs in {:.1} s; results in {}",
             outcome.jobs,
             outcome.wall_time_seconds,

@@ -1,17 +1,19 @@
 //! `impexsim sweep`.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli;
 use crate::commands::UsageError;
-use crate::console::{err, errln};
+use crate::console::{errln, out, outln};
+use crate::json_summary::{SweepSummary, to_text};
+use crate::progress::{RunShape, Tracker};
 
 pub fn sweep(args: cli::SweepArgs) -> Result<()> {
-    use impexsim::sweep::{BaseScenario, PlanError, SweepOptions, SweepPlan, run_sweep};
+    use impexsim::sweep::{
+        BaseScenario, PlanError, SweepOptions, SweepPlan, SweepProgress, run_sweep,
+    };
 
     if args.replications == Some(0) {
         return Err(UsageError("--replications must be at least 1, got 0".into()).into());
@@ -51,30 +53,23 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
         threads: args.threads.map(usize::from),
     };
 
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::with_draw_target(
-            Some(plan.points.len() as u64),
-            ProgressDrawTarget::stderr(),
-        );
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} point {pos}/{len} {msg} [{elapsed}]")
-                .expect("valid template"),
-        );
-        bar
-    };
-    let on_point = |progress: impexsim::sweep::SweepProgress<'_>| {
-        bar.set_position(progress.finished as u64);
-        bar.set_message(format!("(last: {})", progress.point.dir_name));
-    };
-    let outcome = run_sweep(&plan, &options, &on_point)
+    let shapes = plan
+        .points
+        .iter()
+        .map(|point| RunShape::of(&point.scenario, &point.dir_name))
+        .collect();
+    let tracker = Tracker::new(shapes, args.quiet);
+    let on_progress =
+        |progress: SweepProgress<'_>| tracker.update(progress.index, progress.replication);
+    let outcome = run_sweep(&plan, &options, &on_progress)
         .with_context(|| format!("sweep of scenario {:?} failed", plan.base.simulation.name))?;
-    bar.finish_and_clear();
+    tracker.finish();
 
-    if !args.quiet {
-        err!("{}", impexsim::sweep::summary_table(&outcome));
-        errln!(
+    if args.json {
+        outln!("{}", to_text(&SweepSummary::new(&plan, &outcome)));
+    } else if !args.quiet {
+        out!("{}", impexsim::sweep::summary_table(&outcome));
+        outln!(
             "{} points, {} jobs in {:.1} s; results in {}",
             outcome.points.len(),
             outcome.jobs,

@@ -37,7 +37,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{InputError, MetricComparison};
-use crate::report::write_number;
+use crate::report::{UnitKind, show_change, show_interval, show_value, write_number};
 
 /// One limit on one metric, as read from a guard file.
 #[derive(Clone, Debug, PartialEq)]
@@ -255,9 +255,14 @@ pub fn evaluate(guards: &[Guard], metrics: &[MetricComparison]) -> Vec<GuardVerd
 }
 
 impl GuardVerdict {
-    /// One line for the terminal, e.g. `FAIL jobs.expired.fraction: diff
-    /// +0.0214 (95% CI +0.019..+0.0238, n 10), limit max_increase 0.01`.
+    /// One line for the terminal, numbers shown as in the comparison table
+    /// (`show_value`), e.g. `FAIL jobs.expired.fraction: diff +2.14 pp (95%
+    /// CI +1.9..+2.38 pp, n 10), limit max_increase 0.01 = +1 pp` or `FAIL
+    /// drives.destroyed: diff +59 (95% CI +38.6..+79.4, n 10), limit
+    /// max_increase 0`. The limit's amount is written as the guard file
+    /// gives it.
     pub fn line(&self) -> String {
+        let unit = UnitKind::of(&self.guard.metric);
         let mut line = String::from(if self.failed { "FAIL " } else { "PASS " });
         line.push_str(&self.guard.metric);
         line.push_str(": ");
@@ -265,18 +270,21 @@ impl GuardVerdict {
         match (diff.mean, diff.ci95) {
             (None, _) => line.push_str("no value in any replication"),
             (Some(mean), None) => {
-                line.push_str("diff ");
-                push_signed(&mut line, mean);
-                let _ = write!(line, " (n {}: no interval)", diff.n);
+                let _ = write!(
+                    line,
+                    "diff {} (n {}: no interval)",
+                    show_change(unit, Some(mean)),
+                    diff.n
+                );
             }
-            (Some(mean), Some((low, high))) => {
-                line.push_str("diff ");
-                push_signed(&mut line, mean);
-                line.push_str(" (95% CI ");
-                push_signed(&mut line, low);
-                line.push_str("..");
-                push_signed(&mut line, high);
-                let _ = write!(line, ", n {}", diff.n);
+            (Some(mean), Some(interval)) => {
+                let _ = write!(
+                    line,
+                    "diff {} (95% CI {}, n {}",
+                    show_change(unit, Some(mean)),
+                    show_interval(unit, Some(interval)),
+                    diff.n
+                );
                 if !self.comparison.significant() {
                     line.push_str(", not significant");
                 }
@@ -285,33 +293,32 @@ impl GuardVerdict {
         }
         let _ = write!(line, ", limit {} ", self.guard.limit.key());
         write_number(&mut line, self.guard.amount);
+        let sign = if self.guard.limit.is_increase() {
+            1.0
+        } else {
+            -1.0
+        };
         if self.guard.limit.is_relative() {
             line.push('%');
             match (self.comparison.baseline, self.allowed) {
                 (Some(baseline), Some(allowed)) => {
-                    line.push_str(" of baseline ");
-                    write_number(&mut line, baseline);
-                    line.push_str(" = ");
-                    line.push(if self.guard.limit.is_increase() {
-                        '+'
-                    } else {
-                        '-'
-                    });
-                    write_number(&mut line, allowed);
+                    let _ = write!(
+                        line,
+                        " of baseline {} = {}",
+                        show_value(unit, Some(baseline)),
+                        show_change(unit, Some(sign * allowed))
+                    );
                 }
                 _ => line.push_str(" of no baseline value"),
             }
+        } else if unit == UnitKind::Fraction {
+            let _ = write!(
+                line,
+                " = {}",
+                show_change(unit, Some(sign * self.guard.amount))
+            );
         }
         line
-    }
-}
-
-/// `write_number` with a `+` in front of values that are not negative.
-pub(crate) fn push_signed(out: &mut String, value: f64) {
-    let start = out.len();
-    write_number(out, value);
-    if !out[start..].starts_with('-') {
-        out.insert(start, '+');
     }
 }
 
@@ -504,6 +511,47 @@ mod tests {
                 .ends_with(", n 2, not significant), limit max_decrease 0.5"),
             "{}",
             verdict.line()
+        );
+    }
+
+    /// Guard lines printed counts and their intervals with six decimals
+    /// (`+38.582345..+79.417655`) and fractions in a unit of their own.
+    #[test]
+    fn guard_lines_print_counts_with_six_decimals() {
+        let guard = |metric: &str, limit: LimitKind, amount: f64| Guard {
+            metric: metric.to_string(),
+            limit,
+            amount,
+            origin: "g.toml:1:1".to_string(),
+        };
+        let destroyed = comparison("drives.destroyed", 14.0, &[59.0, 50.0, 68.0]);
+        let verdict = &evaluate(
+            &[guard("drives.destroyed", LimitKind::MaxIncrease, 0.0)],
+            &[destroyed],
+        )[0];
+        // Diffs 59, 50, 68: sd 9, half width 4.3027 x 9 / sqrt(3) = 22.36.
+        assert_eq!(
+            verdict.line(),
+            "FAIL drives.destroyed: diff +59 (95% CI +36.6..+81.4, n 3), limit max_increase 0"
+        );
+        let expired = comparison("jobs.expired.fraction", 0.07, &[0.0214, 0.019, 0.0238]);
+        let verdicts = evaluate(
+            &[
+                guard("jobs.expired.fraction", LimitKind::MaxIncrease, 0.005),
+                guard("jobs.expired.fraction", LimitKind::MaxDecreasePct, 10.0),
+            ],
+            &[expired],
+        );
+        // Mean 0.0214, sd 0.0024, half width 4.3027 x 0.0024 / sqrt(3) = 0.005962.
+        assert_eq!(
+            verdicts[0].line(),
+            "FAIL jobs.expired.fraction: diff +2.14 pp (95% CI +1.544..+2.736 pp, n 3), \
+             limit max_increase 0.005 = +0.5 pp"
+        );
+        assert_eq!(
+            verdicts[1].line(),
+            "PASS jobs.expired.fraction: diff +2.14 pp (95% CI +1.544..+2.736 pp, n 3), \
+             limit max_decrease_pct 10% of baseline 7% = -0.7 pp"
         );
     }
 

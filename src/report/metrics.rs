@@ -19,6 +19,58 @@ pub struct Metric {
     pub value: Option<f64>,
 }
 
+/// What a metric counts or measures (the unit column of the table in the
+/// `report` module doc), read from its name by `UnitKind::of`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnitKind {
+    /// A number of jobs, drives, contacts or queued items: whole in one
+    /// replication (`jobs.total`, `events.<event>.jobs`, `drives.destroyed`,
+    /// `drives_on_site.peak`, `<resource>.queue_length.max`, ...).
+    Count,
+    /// A share in [0, 1]: `.fraction` of jobs, `.utilisation` of capacity.
+    Fraction,
+    /// A duration [days]: `end_to_end_days.*`, `state_days.*`,
+    /// `<resource>.queue_wait_days.*`.
+    Days,
+    /// A time average of a count: `drives_on_site.mean`,
+    /// `<resource>.queue_length.mean`.
+    TimeAverage,
+    /// `operator_contacts.per_week`.
+    PerWeek,
+}
+
+impl UnitKind {
+    /// The unit of a `summary.csv` metric, from the naming scheme.
+    pub fn of(metric: &str) -> UnitKind {
+        if metric.ends_with(".fraction") || metric.ends_with(".utilisation") {
+            UnitKind::Fraction
+        } else if metric.starts_with("end_to_end_days.")
+            || metric.starts_with("state_days.")
+            || metric.contains(".queue_wait_days.")
+        {
+            UnitKind::Days
+        } else if metric == "drives_on_site.mean" || metric.ends_with(".queue_length.mean") {
+            UnitKind::TimeAverage
+        } else if metric == "operator_contacts.per_week" {
+            UnitKind::PerWeek
+        } else {
+            UnitKind::Count
+        }
+    }
+
+    /// The name `--json` writes: `count`, `fraction`, `days`,
+    /// `time_average`, `per_week`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Count => "count",
+            UnitKind::Fraction => "fraction",
+            UnitKind::Days => "days",
+            UnitKind::TimeAverage => "time_average",
+            UnitKind::PerWeek => "per_week",
+        }
+    }
+}
+
 /// Accumulates one replication's job rows into metrics.
 #[derive(Clone, Debug, Default)]
 pub struct MetricsCollector {
@@ -405,6 +457,33 @@ mod tests {
         collector.add_job(&busy, &[drive(Disposition::OnSite)]);
         let full = collector.finish(&RunStats::default());
         assert_eq!(names(&full), documented_names());
+    }
+
+    #[test]
+    fn every_metric_has_its_documented_unit() {
+        let expected = |name: &str| -> UnitKind {
+            let (family, rest) = name.split_once('.').unwrap_or((name, ""));
+            match (family, rest) {
+                ("jobs", "total") => UnitKind::Count,
+                ("jobs" | "events", _) if rest.ends_with("fraction") => UnitKind::Fraction,
+                ("jobs" | "events", _) => UnitKind::Count,
+                ("end_to_end_days" | "state_days", _) => UnitKind::Days,
+                ("drives", _) => UnitKind::Count,
+                ("drives_on_site", "mean") => UnitKind::TimeAverage,
+                ("drives_on_site", "peak") => UnitKind::Count,
+                ("operator_contacts", "") => UnitKind::Count,
+                ("operator_contacts", "per_week") => UnitKind::PerWeek,
+                ("receiving" | "copy" | "packaging", "utilisation") => UnitKind::Fraction,
+                ("receiving" | "copy" | "packaging", "queue_wait_days.mean")
+                | ("receiving" | "copy" | "packaging", "queue_wait_days.p90") => UnitKind::Days,
+                ("receiving" | "copy" | "packaging", "queue_length.mean") => UnitKind::TimeAverage,
+                ("receiving" | "copy" | "packaging", "queue_length.max") => UnitKind::Count,
+                _ => panic!("metric {name} has no documented unit"),
+            }
+        };
+        for name in documented_names() {
+            assert_eq!(UnitKind::of(&name), expected(&name), "{name}");
+        }
     }
 
     #[test]

@@ -469,15 +469,15 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert_eq!(
             lines[1],
-            "2,job-00042,Import,3,1,completed,false,1,2026-01-05T00:00:00Z,\
-             2026-01-07T00:00:00Z,2026-01-11T00:00:00.123Z,2026-01-13T00:00:00Z,\
-             2026-01-15T12:00:00Z,2026-01-17T06:00:00Z,2026-04-17T06:00:00Z,retention,\
+            "2,job-00042,Import,3,1,completed,false,1,2026-01-05T00:00:00.000Z,\
+             2026-01-07T00:00:00.000Z,2026-01-11T00:00:00.123Z,2026-01-13T00:00:00.000Z,\
+             2026-01-15T12:00:00.000Z,2026-01-17T06:00:00.000Z,2026-04-17T06:00:00.000Z,retention,\
              12.250000,extra_drive;drive_fault"
         );
         assert_eq!(
             lines[2],
-            "0,a_1,Export,1,0,expired,true,0,2026-01-06T00:00:00Z,,,,,,\
-             2026-01-20T00:00:00Z,expired,,"
+            "0,a_1,Export,1,0,expired,true,0,2026-01-06T00:00:00.000Z,,,,,,\
+             2026-01-20T00:00:00.000Z,expired,,"
         );
         for line in &lines[1..] {
             assert_eq!(line.split(',').count(), JOBS_HEADER.split(',').count());
@@ -529,9 +529,9 @@ mod tests {
             format!(
                 "{DRIVES_HEADER}\n\
                  1,job-00042,0A1B2C3D,false,ShippedBack,returned,4000000000000,\
-                 18446744073709551615,warnings,2026-01-10T00:00:00Z,2026-01-11T00:00:00Z,\
-                 2026-01-13T00:00:00Z,2026-01-14T00:00:00Z,2026-01-17T00:00:00Z,,\
-                 2026-01-12T00:00:00Z\n\
+                 18446744073709551615,warnings,2026-01-10T00:00:00.000Z,2026-01-11T00:00:00.000Z,\
+                 2026-01-13T00:00:00.000Z,2026-01-14T00:00:00.000Z,2026-01-17T00:00:00.000Z,,\
+                 2026-01-12T00:00:00.000Z\n\
                  0,b,FFFFFFFF,true,NeverReceived,never_arrived,0,0,none,,,,,,,\n"
             )
         );
@@ -557,7 +557,7 @@ mod tests {
         assert_eq!(
             text(writer.finish().unwrap()),
             format!(
-                "{TIMESERIES_HEADER}\n0,3,2026-01-15T00:00:00Z,1,2,3,4,5,6,70,8,9,10,11,12,0\n"
+                "{TIMESERIES_HEADER}\n0,3,2026-01-15T00:00:00.000Z,1,2,3,4,5,6,70,8,9,10,11,12,0\n"
             )
         );
     }
@@ -590,7 +590,7 @@ mod tests {
             format!(
                 "{EVENTS_HEADER}\n\
                  2026-01-05T00:00:00.001Z,4,job-1,,job,,Creating,created\n\
-                 2026-01-08T00:00:00Z,4,job-1,0000000A,drive,Specified,NeverReceived,\
+                 2026-01-08T00:00:00.000Z,4,job-1,0000000A,drive,Specified,NeverReceived,\
                  package_received\n"
             )
         );

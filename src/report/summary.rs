@@ -7,7 +7,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::metrics::Metric;
+use super::display::show_value;
+use super::metrics::{Metric, UnitKind};
 use super::write_number;
 
 /// What produced an output directory (`run.json`). Written with its keys in
@@ -181,66 +182,40 @@ pub fn write_run_json<W: Write>(mut out: W, info: &RunInfo) -> io::Result<()> {
 }
 
 /// A few lines for the terminal: outcomes, end-to-end percentiles, drives
-/// destroyed, copy utilisation. Metrics it cannot find or that have no value
-/// show as `-`. For several replications, pass each metric's mean.
+/// destroyed, copy utilisation, numbers shown as `show_value` shows them
+/// everywhere (fractions as percentages). Metrics it cannot find or that
+/// have no value show as `-`. For several replications, pass each metric's
+/// mean.
 pub fn human_summary(metrics: &[Metric]) -> String {
-    let value = |name: &str| {
-        metrics
+    let shown = |name: &str| {
+        let value = metrics
             .iter()
             .find(|metric| metric.name == name)
-            .and_then(|metric| metric.value)
+            .and_then(|metric| metric.value);
+        show_value(UnitKind::of(name), value)
     };
     let mut text = String::new();
-    let _ = write!(text, "{} jobs", Shown::Count(value("jobs.total")));
+    let _ = write!(text, "{} jobs", shown("jobs.total"));
     for outcome in ["completed", "closed", "expired", "unfinished"] {
         let _ = write!(
             text,
             "{} {outcome} {} ({})",
             if outcome == "completed" { ":" } else { "," },
-            Shown::Count(value(&format!("jobs.{outcome}.count"))),
-            Shown::Percent(value(&format!("jobs.{outcome}.fraction"))),
+            shown(&format!("jobs.{outcome}.count")),
+            shown(&format!("jobs.{outcome}.fraction")),
         );
     }
     text.push('\n');
     let _ = writeln!(
         text,
         "end to end [days]: p50 {}, p90 {}, p99 {}",
-        Shown::Days(value("end_to_end_days.p50")),
-        Shown::Days(value("end_to_end_days.p90")),
-        Shown::Days(value("end_to_end_days.p99")),
+        shown("end_to_end_days.p50"),
+        shown("end_to_end_days.p90"),
+        shown("end_to_end_days.p99"),
     );
-    let _ = writeln!(
-        text,
-        "drives destroyed: {}",
-        Shown::Count(value("drives.destroyed"))
-    );
-    let _ = writeln!(
-        text,
-        "copy utilisation: {}",
-        Shown::Percent(value("copy.utilisation"))
-    );
+    let _ = writeln!(text, "drives destroyed: {}", shown("drives.destroyed"));
+    let _ = writeln!(text, "copy utilisation: {}", shown("copy.utilisation"));
     text
-}
-
-/// A value as the human summary shows it.
-enum Shown {
-    /// Rounded to a whole number (a mean count over replications may not be one).
-    Count(Option<f64>),
-    /// A fraction as a percentage with one decimal.
-    Percent(Option<f64>),
-    /// Days with one decimal.
-    Days(Option<f64>),
-}
-
-impl std::fmt::Display for Shown {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match *self {
-            Shown::Count(Some(count)) => write!(f, "{count:.0}"),
-            Shown::Percent(Some(fraction)) => write!(f, "{:.1}%", fraction * 100.0),
-            Shown::Days(Some(days)) => write!(f, "{days:.1}"),
-            Shown::Count(None) | Shown::Percent(None) | Shown::Days(None) => f.write_str("-"),
-        }
-    }
 }
 
 /// The 0.975 quantile of Student's t with `dof` degrees of freedom.
@@ -362,7 +337,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "metric,mean,stddev,ci95_low,ci95_high,n");
         assert_eq!(lines[1], "jobs.total,100,0,100,100,5");
-        // The interval of 2, 4, 4, 5, 10 (see `sample_of_five`), to six decimals.
+        // The interval of 2, 4, 4, 5, 10 (see `sample_of_five`), every digit.
         let t = student_t_975(4);
         let half_width = t * 3.0 / 5.0_f64.sqrt();
         let mut expected = String::from("end_to_end_days.mean,5,3,");
@@ -394,15 +369,15 @@ mod tests {
         write_summary_single(&mut out, &first).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "metric,value\njobs.total,3\njobs.completed.fraction,0.666667\nend_to_end_days.p50,\n"
+            "metric,value\njobs.total,3\njobs.completed.fraction,0.6666666666666666\nend_to_end_days.p50,\n"
         );
         let mut out = Vec::new();
         write_replications_long(&mut out, &[first, second]).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "replication,metric,value\n\
-             0,jobs.total,3\n0,jobs.completed.fraction,0.666667\n0,end_to_end_days.p50,\n\
-             1,jobs.total,4\n1,jobs.completed.fraction,0.666667\n1,end_to_end_days.p50,\n"
+             0,jobs.total,3\n0,jobs.completed.fraction,0.6666666666666666\n0,end_to_end_days.p50,\n\
+             1,jobs.total,4\n1,jobs.completed.fraction,0.6666666666666666\n1,end_to_end_days.p50,\n"
         );
     }
 
@@ -462,11 +437,19 @@ mod tests {
         ];
         assert_eq!(
             human_summary(&metrics),
-            "200 jobs: completed 150 (75.0%), closed 40 (20.0%), expired 10 (5.0%), \
-             unfinished 0 (0.0%)\n\
-             end to end [days]: p50 12.3, p90 20.0, p99 -\n\
+            "200 jobs: completed 150 (75%), closed 40 (20%), expired 10 (5%), \
+             unfinished 0 (0%)\n\
+             end to end [days]: p50 12.34, p90 20, p99 -\n\
              drives destroyed: 3\n\
-             copy utilisation: 73.5%\n"
+             copy utilisation: 73.45%\n"
         );
+        // Means over replications: counts keep one decimal.
+        let means = vec![
+            metric("jobs.total", Some(1167.4)),
+            metric("drives.destroyed", Some(2.3)),
+        ];
+        let text = human_summary(&means);
+        assert!(text.starts_with("1167.4 jobs: completed - (-)"), "{text}");
+        assert!(text.contains("drives destroyed: 2.3\n"), "{text}");
     }
 }

@@ -790,7 +790,9 @@ fn at_outside_the_simulated_time_is_bad_input() {
     }
     let (_, stderr) = fail(&["fixtures", scenario, "--at", "411d"]);
     assert!(
-        stderr.contains("outside the simulated time 2026-01-05T00:00:00Z .. 2027-02-19T00:00:00Z"),
+        stderr.contains(
+            "outside the simulated time 2026-01-05T00:00:00.000Z .. 2027-02-19T00:00:00.000Z"
+        ),
         "{stderr}"
     );
 }

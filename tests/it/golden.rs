@@ -76,7 +76,7 @@ fn check(args: &[&str], expected: &str) {
 fn golden_run_baseline() {
     check(
         &["run"],
-        "dbce1b7400acfd04a7baab9759fa615c96338452ea9d3b736b6499a73cb6b3b4",
+        "6ddd7fea6c2255efce651ea2710af0fe200f7f58d2e180b5cad39fedab18a803",
     );
 }
 
@@ -90,7 +90,7 @@ fn golden_run_carrier_strike_traced_with_replications() {
             "--replications",
             "3",
         ],
-        "88ba200f77e4cdf8d9090da2f8b6cfad2761475314da932492fc564a8d5c4dca",
+        "935e0835bc9785432ce8fedf64f7e0fff0d7ee2ac0ec419cac29bcd138dcc10a",
     );
 }
 
@@ -105,7 +105,7 @@ fn golden_run_export_heavy_with_warmup() {
             "--set",
             "simulation.warmup=30d",
         ],
-        "3a7db71c61a5f7272ba441bbcd4717faa0edd3450f439b8bbdd5c58cbb588e71",
+        "1e8c304084ab088ce68c115b8c37b09dc39bd460b86231962de939d23bc834c3",
     );
 }
 
@@ -121,7 +121,7 @@ fn check_calls(args: &[&str], expected: &str) {
 fn golden_calls_small() {
     check_calls(
         &["calls", &crate::data_arg("fixtures_small.toml")],
-        "3fc19a8bb53cdc7100cac13ddf61c7d847abe3e6349c5435c0a5d08dd9402918",
+        "5e5dabb299a17857ac0b74b6679a7ae1aea9f43cf9b40f081cd4895e24410462",
     );
 }
 
@@ -129,7 +129,7 @@ fn golden_calls_small() {
 fn golden_calls_baseline() {
     check_calls(
         &["calls"],
-        "539dd5057d19a66d6efefc25a483e0e564a7b6695aa3c9c4e1a2d21f9afc0f7a",
+        "c3da2c2e54b883476717a3b5bfe547f069699ac4e11fabd65d4283e2334aeae8",
     );
 }
 
@@ -137,6 +137,6 @@ fn golden_calls_baseline() {
 fn golden_fixtures_cover() {
     check(
         &["fixtures", "--cover"],
-        "565dc4713086120796adc03fdac194c38fecd82846ee4e0a696dd0eb9862a73c",
+        "7dad66348dba7988ac41900629a702557b8b235a7d80f5e8f25edda127c4b040",
     );
 }

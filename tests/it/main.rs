@@ -15,6 +15,10 @@
 //! - `golden`: sha256 digests of whole outputs, pinned across refactors.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `formats`: how values are written in the files: timestamps with
+//!   milliseconds, summary numbers that round-trip.
+//! - `terminal`: what goes to standard output and standard error, `--json`,
+//!   numbers shown alike everywhere, closed pipes.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -26,11 +30,13 @@ mod compare;
 mod determinism;
 mod engine;
 mod fixtures;
+mod formats;
 mod golden;
 mod queueing;
 mod replications;
 mod rules;
 mod sweep;
+mod terminal;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -167,6 +173,13 @@ impl Row {
             Some(value) => value,
             None => panic!("no column `{column}` in row {:?}", self.fields),
         }
+    }
+
+    /// Every (column, value) of the row, columns in name order.
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields
+            .iter()
+            .map(|(column, value)| (column.as_str(), value.as_str()))
     }
 
     /// A timestamp column; `None` when empty (the event never happened).
