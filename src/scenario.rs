@@ -971,7 +971,7 @@ fn owning_section(key: &str) -> Option<&'static str> {
 fn unknown_name_message(what: &str, name: &str, allowed: &[&str]) -> String {
     let closest = allowed
         .iter()
-        .map(|candidate| (edit_distance(name, candidate), *candidate))
+        .map(|candidate| (strsim::levenshtein(name, candidate), *candidate))
         .min();
     match closest {
         Some((distance, candidate)) if distance <= 2.max(name.len() / 3) => {
@@ -985,21 +985,6 @@ fn unknown_name_message(what: &str, name: &str, allowed: &[&str]) -> String {
             )
         }
     }
-}
-
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, b_char) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(a_char != *b_char);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// A `--set` VALUE: a TOML value when it parses as one, else the text as a
@@ -1803,7 +1788,6 @@ mod tests {
         assert_eq!(line_column("ab\ncd", 3), (2, 1));
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("é = 1", 5), (1, 5));
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
         let text = "[simulation]\nseed = 1\n\n[policy]\nretention = \"9d\"\n";
         assert_eq!(
             key_from_line(text, text.find("retention").unwrap()),
