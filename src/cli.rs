@@ -77,7 +77,7 @@ pub struct ValidateArgs {
 
 const COMPARE_EXAMPLE: &str = "\
 Example (a shorter Creating timeout against the embedded baseline, as a CI check):
-  impexsim compare --candidate policy.creating_timeout=7d --guard scenarios/guards.toml
+  impexsim compare --candidate policy.creating_timeout=7d --guard guards/baseline.toml
 writes output/baseline-compare/ (compare.csv, compare.jobs.csv, baseline/, candidate/);
 exit code 0 when every guard passes, 3 when one fails, 2 for bad input.";
 

@@ -1761,8 +1761,6 @@ mod tests {
             .unwrap()
             .map(|entry| entry.unwrap().path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-            // `compare --guard` limits, not a scenario.
-            .filter(|path| !path.ends_with("guards.toml"))
             .collect();
         paths.sort();
         assert!(paths.len() >= 5, "{paths:?}");

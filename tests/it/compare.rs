@@ -21,7 +21,7 @@ use crate::{Row, data, invoke, read_header, read_rows};
 
 /// The guard file users are pointed at.
 fn guards() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/guards.toml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("guards/baseline.toml")
 }
 
 /// What one `impexsim compare` left behind.
@@ -311,7 +311,7 @@ fn candidate_scenario_file_equals_candidate_overrides() {
 
 #[test]
 fn unknown_guard_metric_is_bad_input() {
-    let path = data("compare_guards_unknown_metric.toml");
+    let path = data("guards/unknown_metric.toml");
     check_bad_input(
         &[
             &small(),
@@ -321,7 +321,7 @@ fn unknown_guard_metric_is_bad_input() {
             path.to_str().unwrap(),
         ],
         &[
-            "compare_guards_unknown_metric.toml:8:",
+            "unknown_metric.toml:8:",
             "jobs.expird.count",
             "did you mean `jobs.expired.count`",
         ],
@@ -330,7 +330,7 @@ fn unknown_guard_metric_is_bad_input() {
 
 #[test]
 fn malformed_guard_file_is_bad_input() {
-    let path = data("compare_guards_malformed.toml");
+    let path = data("guards/malformed.toml");
     check_bad_input(
         &[
             &small(),
@@ -339,7 +339,7 @@ fn malformed_guard_file_is_bad_input() {
             "--guard",
             path.to_str().unwrap(),
         ],
-        &["compare_guards_malformed.toml:5:"],
+        &["malformed.toml:5:"],
     );
     check_bad_input(
         &[
