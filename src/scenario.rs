@@ -4,7 +4,8 @@
 //! embedded `scenarios/baseline.toml` supplies every key a file leaves out,
 //! then the file, then `--set` overrides. The serde file types live in
 //! `scenario/file.rs` and are never seen by the engine; arrival traces are
-//! read by `scenario/trace.rs`.
+//! read by `scenario/trace.rs`; `scenario/reference.rs` documents every key
+//! and writes a scenario back as commented TOML.
 //!
 //! Merging happens on TOML tables, at the level of `section.key`: a key's
 //! value (a whole distribution table included) replaces the baseline's
@@ -19,6 +20,7 @@
 //! wherever it was last set, and names the other with its value.
 
 mod file;
+mod reference;
 mod trace;
 
 use std::collections::BTreeMap;
@@ -35,6 +37,8 @@ use crate::time::{SimDuration, SimTime};
 
 use self::file::{ProcessKind, SECTIONS, ScenarioFile};
 use self::trace::{TraceBounds, parse_trace};
+
+pub use self::reference::{CommentedMode, KEYS, KeyDoc, commented_toml, key_doc};
 
 /// The embedded default scenario.
 pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");

@@ -12,6 +12,8 @@
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `help`: help wrapped to the terminal, exit codes, completions, man page.
+//! - `scenario_text`: `scenario show` and `scenario init`.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -22,9 +24,11 @@ mod cli;
 mod compare;
 mod determinism;
 mod fixtures;
+mod help;
 mod queueing;
 mod replications;
 mod rules;
+mod scenario_text;
 mod sweep;
 
 use std::collections::{BTreeMap, HashMap};
