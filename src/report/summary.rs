@@ -191,7 +191,13 @@ pub fn human_summary(metrics: &[Metric]) -> String {
             .and_then(|metric| metric.value)
     };
     let mut text = String::new();
-    let _ = write!(text, "{} jobs", Shown::Count(value("jobs.total")));
+    // `jobs.total` counts the follow-up exports too, so it can exceed the
+    // arrivals (`count = 100000` gives a few more); the line says so.
+    let _ = write!(
+        text,
+        "{} jobs (follow-up exports included)",
+        Shown::Count(value("jobs.total"))
+    );
     for outcome in ["completed", "closed", "expired", "unfinished"] {
         let _ = write!(
             text,
@@ -462,7 +468,7 @@ mod tests {
         ];
         assert_eq!(
             human_summary(&metrics),
-            "200 jobs: completed 150 (75.0%), closed 40 (20.0%), expired 10 (5.0%), \
+            "200 jobs (follow-up exports included): completed 150 (75.0%), closed 40 (20.0%), expired 10 (5.0%), \
              unfinished 0 (0.0%)\n\
              end to end [days]: p50 12.3, p90 20.0, p99 -\n\
              drives destroyed: 3\n\
