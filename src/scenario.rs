@@ -1,4 +1,5 @@
-//! Scenarios: the validated description of one study (SPEC 3).
+//! Scenarios: the validated description of one study (docs/model.md,
+//! Scenario files).
 //!
 //! `Scenario` is what the engine reads. It is built once from TOML text: the
 //! embedded `scenarios/baseline.toml` supplies every key a file leaves out,
@@ -422,7 +423,7 @@ impl Resolver {
         Ok(())
     }
 
-    /// Applies one `--set KEY=VALUE` (SPEC 4) and checks the value it sets.
+    /// Applies one `--set KEY=VALUE` (README, Commands) and checks the value it sets.
     fn apply_set(&mut self, text: &str) -> Result<(), ScenarioError> {
         let Some((key_text, value_text)) = text.split_once('=') else {
             return Err(ScenarioError::SetSyntax {

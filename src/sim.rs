@@ -2,7 +2,8 @@
 //!
 //! - `queue`: the event queue, ordered by `(time, insertion sequence)`.
 //! - `resource`: servers with a FIFO queue and time-weighted statistics.
-//! - `streams`: the per-job random streams (SPEC 6).
+//! - `streams`: the per-job random streams (docs/model.md, Randomness and
+//!   common random numbers).
 //! - `fate`: every random draw a job can need, drawn up front in a fixed order.
 //! - `engine`: job and drive records in flight and the lifecycle rules.
 //!

@@ -52,9 +52,9 @@ pub struct MetricSummary {
 /// Mean, sample standard deviation and Student-t 95% interval of `values`.
 ///
 /// The mean is taken as `first + mean(x - first)`, so values that are all the
-/// same give exactly that value as mean and as both interval ends (SPEC 6:
-/// "where every paired difference is the same number, the interval is that
-/// number").
+/// same give exactly that value as mean and as both interval ends
+/// (docs/model.md, Randomness and common random numbers: where every paired
+/// difference is the same number, the interval is that number).
 pub fn summarize_sample(values: &[f64]) -> SampleSummary {
     let n = values.len();
     let Some(&first) = values.first() else {

@@ -1,4 +1,5 @@
-//! `impexsim compare` (SPEC 4, 6): paired runs, `compare.csv`,
+//! `impexsim compare` (docs/model.md, Randomness and common random numbers):
+//! paired runs, `compare.csv`,
 //! `compare.jobs.csv`, guards and their exit codes, and proof that pairing
 //! (common random numbers) takes the noise out of a policy's effect.
 //!
@@ -126,7 +127,7 @@ fn identical_policies_give_exact_zeros() {
     );
     let metrics = compared.metrics();
     assert!(metrics.len() > 90, "{} metrics", metrics.len());
-    // SPEC 6: one replication asks for 10.
+    // docs/model.md, Randomness and common random numbers: one replication asks for 10.
     metrics["jobs.total"].assert_text("n", "10");
     for (name, row) in &metrics {
         row.assert_text("significant", "false");
@@ -383,7 +384,7 @@ fn unpaired_candidates_are_bad_input() {
 }
 
 // ---------------------------------------------------------------------------
-// Pairing works (SPEC 6: common random numbers).
+// Pairing works (docs/model.md, Randomness and common random numbers).
 
 /// Feeds one replication's job rows to the metrics, writing nothing.
 struct MetricsSink(MetricsCollector);
