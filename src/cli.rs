@@ -1,4 +1,8 @@
 //! The command line (clap derive types only). Exit codes are decided in `main`.
+//!
+//! Every subcommand's help ends with an example (`after_help`), and the
+//! top-level help lists the exit codes; a unit test keeps it so. Help is
+//! wrapped to the terminal (at most 100 columns).
 
 use std::path::PathBuf;
 
@@ -6,19 +10,55 @@ use clap::{Args, Parser, Subcommand};
 
 /// Discrete-event simulator and load generator for Azure Import/Export jobs.
 #[derive(Debug, Parser)]
-#[command(name = "impexsim", version, about, propagate_version = true)]
+#[command(
+    name = "impexsim",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = TOP_LEVEL_HELP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit codes, as the top-level help and the man page list them.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success"),
+    (
+        1,
+        "any other failure: an unwritable output directory, a full disk",
+    ),
+    (
+        2,
+        "bad input: usage, a scenario or --set error, a missing or malformed trace or guard file",
+    ),
+    (3, "compare: a guard failed"),
+];
+
+const TOP_LEVEL_HELP: &str = "\
+Examples:
+  impexsim run
+  impexsim run scenarios/peak_season.toml --replications 10
+  impexsim scenario show > my_study.toml
+
+Exit codes:
+  0  success
+  1  any other failure: an unwritable output directory, a full disk
+  2  bad input: usage, a scenario or --set error, a missing or malformed trace or
+     guard file
+  3  compare: a guard failed";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario (the embedded baseline when none is given), write
     /// jobs.csv, drives.csv, summary.csv, timeseries.csv and run.json, and
     /// print a short summary on standard output (--json for a machine).
+    #[command(after_help = RUN_EXAMPLE)]
     Run(RunArgs),
     /// Check scenario files without running them.
+    #[command(after_help = VALIDATE_EXAMPLE)]
     Validate(ValidateArgs),
     /// Run a scenario at every point of a cross product of `--vary` values
     /// (same seed everywhere) and write sweep.csv plus one run directory per point.
@@ -37,7 +77,25 @@ pub enum Command {
     /// Properties, Get Job polls) as JSON Lines in time order.
     #[command(after_help = CALLS_EXAMPLE)]
     Calls(CallsArgs),
+    /// Show a scenario with every key resolved and explained, or write a
+    /// commented starter file.
+    #[command(after_help = SCENARIO_EXAMPLE)]
+    Scenario(ScenarioArgs),
+    /// Print a shell completion script.
+    #[command(after_help = COMPLETIONS_EXAMPLE)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command.
+    #[command(after_help = MAN_EXAMPLE)]
+    Man(ManArgs),
 }
+
+const RUN_EXAMPLE: &str = "\
+Examples:
+  impexsim run
+  impexsim run scenarios/small_datacenter.toml --replications 10 --out output/small
+  impexsim run --set policy.creating_timeout=7d --set arrivals.jobs_per_day=40
+writes jobs.csv, drives.csv, summary.csv, timeseries.csv and run.json
+(events.csv with --trace) into output/<scenario name>/ unless --out says.";
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -70,6 +128,12 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+const VALIDATE_EXAMPLE: &str = "\
+Examples:
+  impexsim validate scenarios/*.toml
+  impexsim validate my_study.toml --set datacenter.copy_stations=90
+prints `FILE: ok (NAME)` per valid file; exit code 2 when any is invalid.";
+
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Scenario files to check.
@@ -81,10 +145,13 @@ pub struct ValidateArgs {
 }
 
 const COMPARE_EXAMPLE: &str = "\
-Example (a shorter Creating timeout against the embedded baseline, as a CI check):
-  impexsim compare --candidate policy.creating_timeout=7d --guard scenarios/guards.toml
-writes output/baseline-compare/ (compare.csv, compare.jobs.csv, baseline/, candidate/);
-exit code 0 when every guard passes, 3 when one fails, 2 for bad input.";
+Examples (a shorter Creating timeout against the embedded baseline, as a CI
+check; the same change written as a scenario file):
+  impexsim compare --candidate policy.creating_timeout=7d --guard guards/baseline.toml
+  impexsim compare --candidate-scenario scenarios/shorter_creating_timeout.toml
+writes output/baseline-compare/ (compare.csv, compare.jobs.csv, baseline/,
+candidate/); exit code 0 when every guard passes, 3 when one fails, 2 for bad
+input.";
 
 #[derive(Debug, Args)]
 #[command(group(
@@ -241,4 +308,155 @@ pub struct CallsArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+const SCENARIO_EXAMPLE: &str = "\
+Examples:
+  impexsim scenario show
+  impexsim scenario show scenarios/peak_season.toml --set datacenter.copy_stations=260
+  impexsim scenario init my_study.toml";
+
+#[derive(Debug, Args)]
+pub struct ScenarioArgs {
+    #[command(subcommand)]
+    pub command: ScenarioCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Print a scenario with every key resolved (the embedded baseline, then
+    /// the file, then --set) as TOML, each key with its meaning, unit and
+    /// allowed values; the output is itself a scenario with the same values.
+    #[command(after_help = SCENARIO_SHOW_EXAMPLE)]
+    Show(ScenarioShowArgs),
+    /// Write a commented starter scenario: every key of the embedded baseline,
+    /// explained and commented out, to uncomment and change.
+    #[command(after_help = SCENARIO_INIT_EXAMPLE)]
+    Init(ScenarioInitArgs),
+}
+
+const SCENARIO_SHOW_EXAMPLE: &str = "\
+Examples:
+  impexsim scenario show
+  impexsim scenario show scenarios/carrier_strike.toml > strike.toml
+  impexsim scenario show --set policy.creating_timeout=7d
+print the embedded default scenario, a file's scenario and the baseline with a
+shorter Creating timeout, every key with its meaning.";
+
+#[derive(Debug, Args)]
+pub struct ScenarioShowArgs {
+    /// Scenario file (TOML); keys it leaves out take the baseline's values.
+    pub scenario: Option<PathBuf>,
+    /// Override a scenario key, e.g. `--set policy.creating_timeout=7d` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+const SCENARIO_INIT_EXAMPLE: &str = "\
+Example:
+  impexsim scenario init my_study.toml
+  impexsim run my_study.toml
+refuses to replace an existing file unless --force is given (exit code 2).";
+
+#[derive(Debug, Args)]
+pub struct ScenarioInitArgs {
+    /// The file to write, e.g. `my_study.toml`.
+    pub file: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+const COMPLETIONS_EXAMPLE: &str = "\
+Examples:
+  impexsim completions bash > ~/.local/share/bash-completion/completions/impexsim
+  impexsim completions zsh > ~/.zfunc/_impexsim
+  impexsim completions fish > ~/.config/fish/completions/impexsim.fish
+(for zsh, with `fpath+=~/.zfunc` before `compinit` in ~/.zshrc).";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+const MAN_EXAMPLE: &str = "\
+Examples:
+  impexsim man | man -l -
+  impexsim man --out ~/.local/share/man/man1
+the second writes impexsim.1, impexsim-run.1, impexsim-scenario-show.1, ...";
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write impexsim.1 and one page per subcommand (impexsim-run.1, ...) into
+    /// DIR instead of printing impexsim.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every command and subcommand, with its path (`impexsim scenario show`).
+    fn commands() -> Vec<(String, clap::Command)> {
+        fn walk(prefix: &str, command: &clap::Command, into: &mut Vec<(String, clap::Command)>) {
+            let path = format!("{prefix}{}", command.get_name());
+            into.push((path.clone(), command.clone()));
+            for sub in command.get_subcommands() {
+                walk(&format!("{path} "), sub, into);
+            }
+        }
+        let mut command = Cli::command();
+        command.build();
+        let mut all = Vec::new();
+        walk("", &command, &mut all);
+        all.retain(|(path, _)| !path.ends_with(" help") && !path.contains(" help "));
+        all
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// Issue 10: an example on every subcommand's help.
+    #[test]
+    fn every_subcommand_help_has_an_example() {
+        let all = commands();
+        assert!(
+            all.len() > 10,
+            "{:?}",
+            all.iter().map(|(path, _)| path).collect::<Vec<_>>()
+        );
+        for (path, mut command) in all {
+            let help = command.render_help().to_string();
+            let has_example = help
+                .lines()
+                .skip_while(|line| !line.starts_with("Example"))
+                .any(|line| line.starts_with(&format!("  {path}")));
+            assert!(has_example, "`{path} --help` shows no example:\n{help}");
+        }
+    }
+
+    /// Issue 10: the exit codes in the top-level help.
+    #[test]
+    fn top_level_help_lists_every_exit_code() {
+        let help = Cli::command().render_help().to_string();
+        let listed = help.split_once("Exit codes:").expect("an exit code list").1;
+        for (code, meaning) in EXIT_CODES {
+            let first_words: String = meaning
+                .split_whitespace()
+                .take(4)
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                listed.contains(&format!("  {code}  {first_words}")),
+                "exit code {code} ({meaning}) missing from\n{help}"
+            );
+        }
+    }
 }

@@ -3,8 +3,11 @@
 
 pub mod calls;
 pub mod compare;
+pub mod completions;
 pub mod fixtures;
+pub mod man;
 pub mod run;
+pub mod scenario;
 pub mod sweep;
 pub mod validate;
 

@@ -1,5 +1,6 @@
 //! `impexsim compare`: a baseline and a candidate policy run **paired**, and
-//! what moved between them (SPEC 4, 6).
+//! what moved between them (docs/model.md, Randomness and common random
+//! numbers).
 //!
 //! Both scenarios run with the same seed and replications, so every job sees
 //! the same random draws under both policies (common random numbers) and a
@@ -12,7 +13,8 @@
 //! # Replications
 //!
 //! A paired interval needs replications: the scenario's
-//! `simulation.replications`, but 10 when that is 1 (SPEC 6), or
+//! `simulation.replications`, but 10 when that is 1 (docs/model.md,
+//! Randomness and common random numbers), or
 //! `--replications N` (at least 2).
 //!
 //! # Output directory
@@ -76,7 +78,8 @@ use crate::sim::Progress;
 use self::guard::{Guard, GuardVerdict, evaluate};
 use self::jobs::write_job_diff;
 
-/// Replications of a comparison whose scenario asks for one (SPEC 6).
+/// Replications of a comparison whose scenario asks for one (docs/model.md,
+/// Randomness and common random numbers).
 pub const DEFAULT_REPLICATIONS: u32 = 10;
 
 /// The header of `compare.csv`.

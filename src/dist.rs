@@ -1,4 +1,5 @@
-//! Distributions and durations as scenario files write them (SPEC 3).
+//! Distributions and durations as scenario files write them (docs/model.md,
+//! Scenario files; README, Scenarios).
 //!
 //! - `parse_duration` / `format_duration`: duration text such as `"2d 12h"`.
 //! - `Probability`: an `f64` known to lie in `[0, 1]`.

@@ -39,7 +39,8 @@
 //! - `id` `/subscriptions/<uuid>/resourceGroups/rg-<company>-data/providers/Microsoft.ImportExport/jobs/<job>`,
 //!   `name` the job name, `type` `Microsoft.ImportExport/jobs`, `location`
 //!   the customer's Azure location.
-//! - `properties.state`: the job state; `Faulted` is shown as SPEC 1.1 has it.
+//! - `properties.state`: the job state; `Faulted` is shown as docs/model.md,
+//!   Job states has it.
 //! - `returnAddress` and `returnShipping` once the service holds a return
 //!   address (Put Job, the fixed Shipping update, or an answer to an
 //!   operator contact); `deliveryPackage` once it holds the delivery

@@ -27,6 +27,9 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::compare(args),
         Command::Fixtures(args) => commands::fixtures::fixtures(args),
         Command::Calls(args) => commands::calls::calls(args),
+        Command::Scenario(args) => commands::scenario::scenario(args),
+        Command::Completions(args) => commands::completions::completions(args),
+        Command::Man(args) => commands::man::man(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

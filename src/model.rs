@@ -1,5 +1,5 @@
 //! Job and drive states, the closed list of error events, and the one table of
-//! legal transitions (SPEC 1.6).
+//! legal transitions (docs/model.md, Legal transitions).
 //!
 //! The engine calls `check_job_transition` / `check_drive_transition` on every
 //! state change; an illegal transition is a bug in the engine and panics.
@@ -27,7 +27,8 @@ impl JobKind {
     }
 }
 
-/// A job's state as Get Job reports it (SPEC 1.1). Deletion is not a state.
+/// A job's state as Get Job reports it (docs/model.md, Job states). Deletion
+/// is not a state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobState {
     Creating,
@@ -106,7 +107,7 @@ impl fmt::Display for JobState {
     }
 }
 
-/// A drive's state as Get Job reports it (SPEC 1.2).
+/// A drive's state as Get Job reports it (docs/model.md, Drive states).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DriveState {
     Specified,
@@ -258,7 +259,8 @@ impl CopyOutcome {
     }
 }
 
-/// The closed list of events a job can meet (`jobs.csv` `events`, SPEC 5).
+/// The closed list of events a job can meet (`jobs.csv` `events`;
+/// docs/model.md, Output rows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum EventKind {
@@ -462,7 +464,8 @@ impl EventList {
     }
 }
 
-/// Every legal job transition (SPEC 1.6). Deletion is not a transition.
+/// Every legal job transition (docs/model.md, Legal transitions). Deletion is
+/// not a transition.
 pub const JOB_TRANSITIONS: &[(JobState, JobState)] = &[
     (JobState::Creating, JobState::Shipping),
     (JobState::Shipping, JobState::Received),
@@ -477,7 +480,8 @@ pub const JOB_TRANSITIONS: &[(JobState, JobState)] = &[
     (JobState::Packaging, JobState::Closed),
 ];
 
-/// Every legal drive transition (SPEC 1.6). Export and extra drives start at
+/// Every legal drive transition (docs/model.md, Legal transitions). Export
+/// and extra drives start at
 /// `Received`; destruction is not a transition.
 pub const DRIVE_TRANSITIONS: &[(DriveState, DriveState)] = &[
     (DriveState::Specified, DriveState::Received),

@@ -1,4 +1,4 @@
-//! Output directories that appear whole or not at all (SPEC 5).
+//! Output directories that appear whole or not at all (README, Exit codes).
 //!
 //! `write_staged` fills a staging directory beside the target
 //! (`.<name>.tmp-<pid>`) and renames it onto the target only when everything

@@ -24,7 +24,8 @@ pub struct JobRecord {
     pub cancelled: bool,
     /// Job and drive faults met.
     pub faults: u32,
-    /// Operator contacts made about this job (SPEC 1.5 lists what counts).
+    /// Operator contacts made about this job (docs/model.md, Operator contacts
+    /// lists what counts).
     pub contacts: u32,
     pub created_at: SimTime,
     pub shipping_at: Option<SimTime>,

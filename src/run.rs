@@ -1,4 +1,4 @@
-//! One run of a scenario into an output directory (SPEC 4, 5).
+//! One run of a scenario into an output directory (README, Outputs).
 //!
 //! Every file is written into a temporary directory beside the target
 //! (`.<name>.tmp-<pid>`), which is renamed into place only when everything is

@@ -1,10 +1,12 @@
-//! Scenarios: the validated description of one study (SPEC 3).
+//! Scenarios: the validated description of one study (docs/model.md,
+//! Scenario files).
 //!
 //! `Scenario` is what the engine reads. It is built once from TOML text: the
 //! embedded `scenarios/baseline.toml` supplies every key a file leaves out,
 //! then the file, then `--set` overrides. The serde file types live in
 //! `scenario/file.rs` and are never seen by the engine; arrival traces are
-//! read by `scenario/trace.rs`.
+//! read by `scenario/trace.rs`; `scenario/reference.rs` documents every key
+//! and writes a scenario back as commented TOML.
 //!
 //! Merging happens on TOML tables, at the level of `section.key`: a key's
 //! value (a whole distribution table included) replaces the baseline's
@@ -19,6 +21,7 @@
 //! wherever it was last set, and names the other with its value.
 
 mod file;
+mod reference;
 mod trace;
 
 use std::collections::BTreeMap;
@@ -35,6 +38,8 @@ use crate::time::{SimDuration, SimTime};
 
 use self::file::{ProcessKind, SECTIONS, ScenarioFile};
 use self::trace::{TraceBounds, parse_trace};
+
+pub use self::reference::{CommentedMode, KEYS, KeyDoc, commented_toml, key_doc};
 
 /// The embedded default scenario.
 pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
@@ -418,7 +423,7 @@ impl Resolver {
         Ok(())
     }
 
-    /// Applies one `--set KEY=VALUE` (SPEC 4) and checks the value it sets.
+    /// Applies one `--set KEY=VALUE` (README, Commands) and checks the value it sets.
     fn apply_set(&mut self, text: &str) -> Result<(), ScenarioError> {
         let Some((key_text, value_text)) = text.split_once('=') else {
             return Err(ScenarioError::SetSyntax {
@@ -971,7 +976,7 @@ fn owning_section(key: &str) -> Option<&'static str> {
 fn unknown_name_message(what: &str, name: &str, allowed: &[&str]) -> String {
     let closest = allowed
         .iter()
-        .map(|candidate| (edit_distance(name, candidate), *candidate))
+        .map(|candidate| (strsim::levenshtein(name, candidate), *candidate))
         .min();
     match closest {
         Some((distance, candidate)) if distance <= 2.max(name.len() / 3) => {
@@ -985,21 +990,6 @@ fn unknown_name_message(what: &str, name: &str, allowed: &[&str]) -> String {
             )
         }
     }
-}
-
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, b_char) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(a_char != *b_char);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// A `--set` VALUE: a TOML value when it parses as one, else the text as a
@@ -1776,8 +1766,6 @@ mod tests {
             .unwrap()
             .map(|entry| entry.unwrap().path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-            // `compare --guard` limits, not a scenario.
-            .filter(|path| !path.ends_with("guards.toml"))
             .collect();
         paths.sort();
         assert!(paths.len() >= 5, "{paths:?}");
@@ -1803,7 +1791,6 @@ mod tests {
         assert_eq!(line_column("ab\ncd", 3), (2, 1));
         assert_eq!(line_column("ab\ncd", 4), (2, 2));
         assert_eq!(line_column("é = 1", 5), (1, 5));
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
         let text = "[simulation]\nseed = 1\n\n[policy]\nretention = \"9d\"\n";
         assert_eq!(
             key_from_line(text, text.find("retention").unwrap()),

@@ -14,8 +14,9 @@
 //!   recorded; `site`: jobs per state, drives on site, daily snapshots.
 //! - `settle`: jobs leaving memory as rows; `view`: a live job as rows.
 //! - `resource`: servers with a FIFO queue and time-weighted statistics.
-//! - `streams`: the per-job random streams; `fate`: every random draw a job
-//!   can need, drawn up front in a fixed order.
+//! - `streams`: the per-job random streams (docs/model.md, Randomness and
+//!   common random numbers); `fate`: every random draw a job can need,
+//!   drawn up front in a fixed order.
 //!
 //! The core does no I/O, never reads the wall clock and never touches a global
 //! RNG: finished rows leave through a `RecordSink`, progress through a callback.

@@ -28,7 +28,8 @@
 //!
 //! The points are the cross product of the lists, the first `--vary`
 //! outermost. Every point uses the same seed, so the points see the same
-//! random draws (common random numbers, SPEC 6) and differ only by the effect
+//! random draws (common random numbers: docs/model.md, Randomness and common
+//! random numbers) and differ only by the effect
 //! of their values. Every point is built and validated before any is run: a
 //! bad value fails the sweep before anything is written.
 //!

@@ -1,5 +1,5 @@
 //! What a customer can ask of the service through the API, and how the
-//! service answers (docs/model.md, "The customer's calls").
+//! service answers (docs/model.md, Customer behaviour).
 //!
 //! These are the model's own types, not the wire's: a server converts the
 //! JSON of a request into them at its edge, and the simulated customers

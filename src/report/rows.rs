@@ -3,7 +3,7 @@
 //! Each writer writes its header when built and one line per `write` call.
 //! A line is built in one reused `String` and handed to the writer in one
 //! `write_all`, so a row costs no allocation once the buffer has grown.
-//! Columns are part of the contract (SPEC 5): new ones go at the end.
+//! Columns are part of the contract (README, Outputs): new ones go at the end.
 
 use std::io::{self, Write};
 

@@ -53,9 +53,9 @@ pub struct MetricSummary {
 /// Mean, sample standard deviation and Student-t 95% interval of `values`.
 ///
 /// The mean is taken as `first + mean(x - first)`, so values that are all the
-/// same give exactly that value as mean and as both interval ends (SPEC 6:
-/// "where every paired difference is the same number, the interval is that
-/// number").
+/// same give exactly that value as mean and as both interval ends
+/// (docs/model.md, Randomness and common random numbers: where every paired
+/// difference is the same number, the interval is that number).
 pub fn summarize_sample(values: &[f64]) -> SampleSummary {
     let n = values.len();
     let Some(&first) = values.first() else {
@@ -195,7 +195,13 @@ pub fn human_summary(metrics: &[Metric]) -> String {
         show_value(UnitKind::of(name), value)
     };
     let mut text = String::new();
-    let _ = write!(text, "{} jobs", shown("jobs.total"));
+    // `jobs.total` counts the follow-up exports too, so it can exceed the
+    // arrivals (`count = 100000` gives a few more); the line says so.
+    let _ = write!(
+        text,
+        "{} jobs (follow-up exports included)",
+        shown("jobs.total")
+    );
     for outcome in ["completed", "closed", "expired", "unfinished"] {
         let _ = write!(
             text,
@@ -437,8 +443,8 @@ mod tests {
         ];
         assert_eq!(
             human_summary(&metrics),
-            "200 jobs: completed 150 (75%), closed 40 (20%), expired 10 (5%), \
-             unfinished 0 (0%)\n\
+            "200 jobs (follow-up exports included): completed 150 (75%), closed 40 (20%), \
+             expired 10 (5%), unfinished 0 (0%)\n\
              end to end [days]: p50 12.34, p90 20, p99 -\n\
              drives destroyed: 3\n\
              copy utilisation: 73.45%\n"
@@ -449,7 +455,10 @@ mod tests {
             metric("drives.destroyed", Some(2.3)),
         ];
         let text = human_summary(&means);
-        assert!(text.starts_with("1167.4 jobs: completed - (-)"), "{text}");
+        assert!(
+            text.starts_with("1167.4 jobs (follow-up exports included): completed - (-)"),
+            "{text}"
+        );
         assert!(text.contains("drives destroyed: 2.3\n"), "{text}");
     }
 }

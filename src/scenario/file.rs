@@ -1,6 +1,7 @@
 //! The serde types of a scenario file: they mirror the TOML exactly.
 //!
-//! Every field is an `Option` because a file may be partial (SPEC 3); the
+//! Every field is an `Option` because a file may be partial (docs/model.md,
+//! Scenario files); the
 //! merge with the baseline fills the gaps before `scenario.rs` turns a
 //! `ScenarioFile` into a `Scenario`. Every value type here validates itself
 //! while it is deserialized, so a bad value in a user's file fails with the
@@ -117,7 +118,8 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The job states in which a cancellation may be accepted at all (SPEC 3).
+/// The job states in which a cancellation may be accepted at all
+/// (docs/model.md, Cancellation).
 pub(crate) const CANCELLABLE_STATE_NAMES: [&str; 4] =
     ["Creating", "Shipping", "Received", "Transferring"];
 

@@ -1,4 +1,5 @@
-//! Arrival traces: the CSV file named by `arrivals.trace` (SPEC 3, 1.5).
+//! Arrival traces: the CSV file named by `arrivals.trace` (docs/model.md,
+//! Arrivals).
 //!
 //! The file has a header row naming its columns, `created_at,job_type` and
 //! optionally `drives`, in any order; `created_at` is an RFC 3339 instant,

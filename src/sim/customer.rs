@@ -1,5 +1,5 @@
 //! The simulated customers: what each does, and when, as its job's fate
-//! says (docs/model.md, "Customers").
+//! says (docs/model.md, Customer behaviour).
 //!
 //! A customer's choices are draws made at the job's creation; here they
 //! become scheduled acts. When an act is a call to the API it goes through

@@ -16,7 +16,8 @@
 //! Where the lifecycle's rules live: `sim::service` (what a customer asks
 //! through the API), `sim::customer` (the simulated customers' own acts),
 //! and `sim::rules::*` by phase — shipping, receiving, copying, returning.
-//! The timing the documentation leaves open is described in docs/model.md.
+//! The timing the documentation leaves open is described in docs/model.md,
+//! in each section's choices (docs/model.md, Choices at a glance).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;

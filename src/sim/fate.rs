@@ -2,8 +2,9 @@
 //! its own stream in one fixed order.
 //!
 //! Drawing everything up front, whether or not the path that uses a value is
-//! ever taken, is what makes common random numbers hold (SPEC 6): a policy
-//! parameter changes which draws are *used*, never which values are drawn.
+//! ever taken, is what makes common random numbers hold (docs/model.md,
+//! Randomness and common random numbers): a policy parameter changes which
+//! draws are *used*, never which values are drawn.
 //! Only draws whose number depends on the path (answers to repeated overdue
 //! contacts, service times of rare extra work) come from sub-streams of their
 //! own, created when first needed.
@@ -235,7 +236,7 @@ fn draw_bytes<R: Rng>(rng: &mut R, scenario: &Scenario) -> u64 {
 }
 
 /// Throughput of one copy attempt [MB/s]; a distribution that can give zero
-/// or less (a normal) is redrawn until positive (SPEC 1.5).
+/// or less (a normal) is redrawn until positive (docs/model.md, Copy).
 fn draw_throughput<R: Rng>(rng: &mut R, scenario: &Scenario) -> f64 {
     for _ in 0..1000 {
         let value = scenario.datacenter.copy_throughput_mb_s.sample(rng);

@@ -3,8 +3,7 @@
 //!
 //! Events at the same instant come out in the order they were scheduled
 //! (FIFO). That makes a run a pure function of the scenario and the seed, and
-//! it is the tie rule SPEC 1.5 fixes ("events at the same instant run in the
-//! order they were scheduled").
+//! it is the tie rule of docs/model.md, Same-instant order.
 //!
 //! Why buckets: a year of a million jobs keeps hundreds of thousands of
 //! events pending (timers weeks ahead), and a single binary heap of that size

@@ -1,5 +1,6 @@
-//! A pool of identical servers with one FIFO queue, and the statistics of
-//! SPEC 5 measured over the window `[start + warmup, start + horizon)`.
+//! A pool of identical servers with one FIFO queue, and its statistics
+//! measured over the window `[start + warmup, start + horizon)`
+//! (docs/model.md, Measurement).
 //!
 //! The engine owns the service times: `arrive` and `release` only say which
 //! item starts service now; the engine schedules its end.

@@ -1,7 +1,7 @@
 //! The service's side of the customer's calls: Put Job, Update Job
 //! Properties (with its parts: return address, delivery package, Shipping,
 //! cancellation) and Delete Job, each answered as the service would
-//! (docs/model.md, "The customer's calls").
+//! (docs/model.md, Customer behaviour; Cancellation; Deletion).
 //!
 //! `Engine::update` is the one function that applies an update: the
 //! simulated customers (`sim::customer`) and a server's clients both go

@@ -1,4 +1,4 @@
-//! Random streams (SPEC 6): one ChaCha8 stream per job and purpose.
+//! Random streams (docs/model.md, Randomness and common random numbers): one ChaCha8 stream per job and purpose.
 //!
 //! The key is expanded from the seed once per run. A stream is selected by the
 //! ChaCha nonce, `replication << 32 | generation << 8 | purpose`, and the

@@ -1,4 +1,4 @@
-//! The command line (SPEC 4) and the output directory (SPEC 5): exit codes,
+//! The command line and the output directory (README, Exit codes): exit codes,
 //! error messages that name what the user typed, and no half-written output.
 
 use std::fs;
@@ -26,8 +26,7 @@ fn run_failing(args: &[&str]) -> Failure {
     let out = &failed.dir;
     assert_ne!(failure.code, Some(0), "impexsim {args:?} succeeded");
     assert_no_panic(&failure.stderr);
-    // SPEC 5: "a failed or interrupted run never leaves a half-written
-    // directory that looks complete".
+    // README, Exit codes: a failed run leaves no output directory behind.
     assert!(
         !out.exists(),
         "impexsim {args:?} left {} behind",
@@ -41,8 +40,8 @@ fn run_failing(args: &[&str]) -> Failure {
     failure
 }
 
-/// SPEC 4: "Errors go to standard error as one clear message with its cause
-/// chain, never a panic or a backtrace."
+/// README, Exit codes: every error is one message on standard error with its
+/// cause chain, never a panic or a backtrace.
 #[track_caller]
 fn assert_no_panic(stderr: &str) {
     for marker in ["panicked", "RUST_BACKTRACE", "stack backtrace"] {
@@ -121,7 +120,7 @@ fn check_message(file_name: &str, stderr: &str, line: Option<u32>, words: &[&str
 }
 
 // ---------------------------------------------------------------------------
-// Bad input: exit code 2 (SPEC 3, 4).
+// Bad input: exit code 2 (README, Exit codes).
 
 #[test]
 fn malformed_toml_is_bad_input() {
@@ -185,7 +184,7 @@ fn negative_duration_is_bad_input() {
 
 #[test]
 fn zero_policy_duration_is_bad_input() {
-    // SPEC 3: "Must be positive: ... every [policy] duration".
+    // docs/model.md, Scenario files: every [policy] duration must be positive.
     check_bad_file(
         "zero_timeout.toml",
         "[policy]\ncreating_timeout = \"0s\"\n",
@@ -206,8 +205,8 @@ fn uniform_with_max_below_min_is_bad_input() {
 
 #[test]
 fn cancellable_state_outside_the_allowed_ones_is_bad_input() {
-    // SPEC 3: "its states must be among Creating, Shipping, Received,
-    // Transferring"; `Packaging` is a job state but not one of those.
+    // Its states must be among Creating, Shipping, Received, Transferring
+    // (`impexsim scenario show`, policy.cancellable_states); `Packaging` is a job state but not one of those.
     check_bad_file(
         "cancellable.toml",
         "[policy]\ncancellable_states = [\"Creating\", \"Packaging\"]\n",
@@ -321,7 +320,7 @@ fn unknown_subcommand_and_option_are_bad_input() {
 // ---------------------------------------------------------------------------
 // I/O failure: exit code 1.
 
-/// SPEC 4: "1 any other failure (an unwritable output directory ...)".
+/// README, Exit codes: 1 for any other failure (an unwritable output directory ...).
 #[test]
 fn unwritable_output_directory_is_an_io_failure() {
     let tmp = TempDir::new().unwrap();
@@ -359,16 +358,18 @@ fn unwritable_output_directory_is_an_io_failure() {
 // ---------------------------------------------------------------------------
 // Success paths.
 
+/// Issue 10: `impexsim validate scenarios/*.toml` failed because a guard
+/// file lived among the scenarios. Every `.toml` in `scenarios/` (and in
+/// `tests/data/`) is a scenario now, with no file left out; guard files
+/// live in `guards/` (and `tests/data/guards/`).
 #[test]
-fn validate_accepts_every_shipped_scenario() {
+fn validate_scenarios_glob_meets_no_guard_file() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for folder in ["scenarios", "tests/data"] {
         let mut files: Vec<PathBuf> = fs::read_dir(root.join(folder))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|ext| ext == "toml"))
-            // Guard files (`compare --guard`) are TOML but not scenarios.
-            .filter(|p| !p.file_stem().unwrap().to_string_lossy().contains("guard"))
             .collect();
         files.sort();
         assert!(!files.is_empty(), "no scenario in {folder}");
@@ -400,7 +401,7 @@ fn validate_fails_when_any_file_is_bad() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("bad.toml"));
 }
 
-/// SPEC 5: the output directory holds exactly the five files, with the
+/// README, Outputs: the output directory holds exactly the five files, with the
 /// contract's columns first, in order.
 #[test]
 fn output_directory_holds_the_contract_files_and_columns() {
@@ -495,7 +496,7 @@ fn output_directory_holds_the_contract_files_and_columns() {
     assert!(run_json.is_object(), "{run_json}");
 }
 
-/// SPEC 4/5: `--trace` writes `events.csv`, every transition; the happy
+/// README, Outputs: `--trace` writes `events.csv`, every transition; the happy
 /// path's job transitions at the hand-computed instants.
 #[test]
 fn trace_writes_every_job_transition() {

@@ -1,4 +1,5 @@
-//! `impexsim compare` (SPEC 4, 6): paired runs, `compare.csv`,
+//! `impexsim compare` (docs/model.md, Randomness and common random numbers):
+//! paired runs, `compare.csv`,
 //! `compare.jobs.csv`, guards and their exit codes, and proof that pairing
 //! (common random numbers) takes the noise out of a policy's effect.
 //!
@@ -21,7 +22,7 @@ use crate::{Row, data, invoke, read_header, read_rows};
 
 /// The guard file users are pointed at.
 fn guards() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/guards.toml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("guards/baseline.toml")
 }
 
 /// What one `impexsim compare` left behind.
@@ -126,7 +127,7 @@ fn identical_policies_give_exact_zeros() {
     );
     let metrics = compared.metrics();
     assert!(metrics.len() > 90, "{} metrics", metrics.len());
-    // SPEC 6: one replication asks for 10.
+    // docs/model.md, Randomness and common random numbers: one replication asks for 10.
     metrics["jobs.total"].assert_text("n", "10");
     for (name, row) in &metrics {
         row.assert_text("significant", "false");
@@ -311,7 +312,7 @@ fn candidate_scenario_file_equals_candidate_overrides() {
 
 #[test]
 fn unknown_guard_metric_is_bad_input() {
-    let path = data("compare_guards_unknown_metric.toml");
+    let path = data("guards/unknown_metric.toml");
     check_bad_input(
         &[
             &small(),
@@ -321,7 +322,7 @@ fn unknown_guard_metric_is_bad_input() {
             path.to_str().unwrap(),
         ],
         &[
-            "compare_guards_unknown_metric.toml:8:",
+            "unknown_metric.toml:8:",
             "jobs.expird.count",
             "did you mean `jobs.expired.count`",
         ],
@@ -330,7 +331,7 @@ fn unknown_guard_metric_is_bad_input() {
 
 #[test]
 fn malformed_guard_file_is_bad_input() {
-    let path = data("compare_guards_malformed.toml");
+    let path = data("guards/malformed.toml");
     check_bad_input(
         &[
             &small(),
@@ -339,7 +340,7 @@ fn malformed_guard_file_is_bad_input() {
             "--guard",
             path.to_str().unwrap(),
         ],
-        &["compare_guards_malformed.toml:5:"],
+        &["malformed.toml:5:"],
     );
     check_bad_input(
         &[
@@ -383,7 +384,7 @@ fn unpaired_candidates_are_bad_input() {
 }
 
 // ---------------------------------------------------------------------------
-// Pairing works (SPEC 6: common random numbers).
+// Pairing works (docs/model.md, Randomness and common random numbers).
 
 /// Feeds one replication's job rows to the metrics, writing nothing.
 struct MetricsSink(MetricsCollector);

@@ -1,4 +1,4 @@
-//! Reproducibility (SPEC 6): the same scenario and seed give byte-identical
+//! Reproducibility (docs/model.md, Randomness and common random numbers): the same scenario and seed give byte-identical
 //! CSV output; a policy change leaves every job's draws unchanged (common
 //! random numbers); replications are independent runs of one scenario.
 
@@ -90,9 +90,10 @@ fn has_key_with_value(value: &serde_json::Value, key: &str, wanted: &serde_json:
     }
 }
 
-/// SPEC 6: "changing a policy parameter leaves every job's random draws
-/// unchanged ... A test that expects unchanged rows uses a scenario whose
-/// resources never queue." A longer Creating timeout can only change jobs that
+/// docs/model.md, Randomness and common random numbers: changing a policy
+/// parameter leaves every job's random draws unchanged, and identical draws
+/// mean identical rows only where jobs share no queue, so this scenario's
+/// resources never queue. A longer Creating timeout can only change jobs that
 /// met it: those that expired or whose drives arrived for a Creating job.
 #[test]
 fn creating_timeout_change_leaves_other_jobs_unchanged() {
@@ -163,7 +164,8 @@ fn drives_by_job(rows: &[Row]) -> BTreeMap<&str, Vec<&Row>> {
     map
 }
 
-/// SPEC 5/6: replications are independent runs, rows in replication order;
+/// docs/model.md, Randomness and common random numbers: replications are
+/// independent runs, rows in replication order;
 /// with nothing random, every replication is the same, so the summary's
 /// stddev is 0 and its interval collapses to the mean.
 #[test]

@@ -1,5 +1,5 @@
 //! `impexsim fixtures` and `impexsim calls` (issue 5): Get Job snapshots that
-//! follow SPEC 1.4 and agree with the run's CSV files, call streams that are
+//! follow docs/model.md, What Get Job reports, and agree with the run's CSV files, call streams that are
 //! legal sequences in time order, both valid against the JSON Schemas in
 //! `schemas/`, golden outputs of a small scenario, and bad input.
 //!
@@ -156,7 +156,7 @@ fn golden_fixtures_of_a_small_scenario() {
     insta::assert_snapshot!("small_calls_jsonl", text);
 }
 
-// ----- SPEC 1.4 -----------------------------------------------------------------
+// ----- docs/model.md, What Get Job reports ------------------------------------
 
 /// Splits a log URI into (storage account, job, drive, timestamp, kind),
 /// checking the service's naming convention on the way.
@@ -188,7 +188,8 @@ fn log_uri_parts(uri: &str) -> (String, String, String, String, String) {
     )
 }
 
-/// Issue 5: "every snapshot's states are consistent with SPEC 1.4
+/// Issue 5: "every snapshot's states are consistent with" the Get Job rules
+/// (docs/model.md, What Get Job reports)
 /// (copyStatus absent before Transferring, errorLogUri only after a copy with
 /// errors, verboseLogUri only with logLevel = Verbose, percentComplete within
 /// 0..100 and non-decreasing over a job's snapshots)".
@@ -319,7 +320,8 @@ fn snapshots_follow_spec_1_4() {
 }
 
 /// Every snapshot agrees with `jobs.csv` and `drives.csv` of a plain run of
-/// the same scenario (fixtures draw from streams of their own, SPEC 6).
+/// the same scenario (fixtures draw from streams of their own: docs/model.md, Randomness and
+/// common random numbers).
 #[test]
 fn snapshots_agree_with_the_run() {
     let fixtures = fixtures("fixtures_errors.toml", &["--on-change"]);

@@ -121,7 +121,7 @@ fn check_calls(args: &[&str], expected: &str) {
 fn golden_calls_small() {
     check_calls(
         &["calls", &crate::data_arg("fixtures_small.toml")],
-        "5e5dabb299a17857ac0b74b6679a7ae1aea9f43cf9b40f081cd4895e24410462",
+        "59e378ed528ae6c3bdb99ba07c6ae1a7ac0ae5cbfba91e59c4e0c9fa49a9cd49",
     );
 }
 
@@ -129,7 +129,7 @@ fn golden_calls_small() {
 fn golden_calls_baseline() {
     check_calls(
         &["calls"],
-        "c3da2c2e54b883476717a3b5bfe547f069699ac4e11fabd65d4283e2334aeae8",
+        "3ecaef1a35053a4e6c3a6171f1c3434ccc59020a297782e3cf71e43b7e2ba91a",
     );
 }
 
@@ -137,6 +137,6 @@ fn golden_calls_baseline() {
 fn golden_fixtures_cover() {
     check(
         &["fixtures", "--cover"],
-        "7dad66348dba7988ac41900629a702557b8b235a7d80f5e8f25edda127c4b040",
+        "2d622a52e1e1742729834d79c059d0935f8d0fb00eb2b3a8e2b00268ba2d7637",
     );
 }

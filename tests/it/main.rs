@@ -1,24 +1,30 @@
 //! Integration tests: the `impexsim` binary driven end to end, as a user runs it.
 //!
-//! - `rules`: one small scenario per lifecycle rule of SPEC 1, with constant
+//! - `rules`: one small scenario per lifecycle rule of docs/model.md, with constant
 //!   delays, so every expected timestamp is computed by hand in the test.
-//! - `cli`: exit codes, error messages and what is left on disk (SPEC 4, 5).
-//! - `determinism`: same seed, same bytes; common random numbers (SPEC 6).
+//! - `cli`: exit codes, error messages and what is left on disk (README, Exit codes).
+//! - `determinism`: same seed, same bytes; common random numbers
+//!   (docs/model.md, Randomness and common random numbers).
 //! - `compare`: paired runs, guards and their exit codes, and the variance
 //!   reduction that pairing buys.
 //! - `queueing`: metrics against queueing theory (Erlang C, Little's law,
 //!   M/G/infinity), with stated tolerances.
-//! - `replications`: several replications, any thread count (SPEC 5, 6).
+//! - `replications`: several replications, any thread count.
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `engine`: the engine driven from outside by customer calls, against
 //!   the rows of a batch run.
 //! - `golden`: sha256 digests of whole outputs, pinned across refactors.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
-//!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//!   (docs/model.md, What Get Job reports), customer call streams, their
+//!   JSON Schemas, golden outputs.
 //! - `formats`: how values are written in the files: timestamps with
 //!   milliseconds, summary numbers that round-trip.
 //! - `terminal`: what goes to standard output and standard error, `--json`,
 //!   numbers shown alike everywhere, closed pipes.
+//! - `docs`: the documentation cites only what the repository ships, and its
+//!   sentences about the outputs hold.
+//! - `help`: help wrapped to the terminal, exit codes, completions, man page.
+//! - `scenario_text`: `scenario show` and `scenario init`.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -28,13 +34,16 @@
 mod cli;
 mod compare;
 mod determinism;
+mod docs;
 mod engine;
 mod fixtures;
 mod formats;
 mod golden;
+mod help;
 mod queueing;
 mod replications;
 mod rules;
+mod scenario_text;
 mod sweep;
 mod terminal;
 

@@ -1,5 +1,5 @@
 //! Queueing theory against the engine: scenarios built so that one stage is
-//! a textbook model, and the summary metrics of SPEC 5 compared with the
+//! a textbook model, and the summary metrics (docs/model.md, Measurement) compared with the
 //! model's closed form.
 //!
 //! - `mmc_copy.toml`: the copy stations are an M/M/c queue (Erlang C).
@@ -94,7 +94,7 @@ mod mmc {
 /// drive per job, nothing goes wrong, receiving never queues, and every
 /// drive joins the copy queue a constant time after its job was created, so
 /// the copy queue sees the Poisson job arrivals, shifted. And the metric is
-/// what SPEC 5 says: `copy.queue_wait_days.mean` is the mean of
+/// what docs/model.md, Copy lag and the copy queue says: `copy.queue_wait_days.mean` is the mean of
 /// `copy_start_at - queued_at` over the drives of jobs created after the
 /// warm-up (tolerance 1e-6 days, the summary's rounding).
 #[test]

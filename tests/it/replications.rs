@@ -1,4 +1,5 @@
-//! Several replications (SPEC 5, 6): the output does not depend on the
+//! Several replications (docs/model.md, Randomness and common random
+//! numbers): the output does not depend on the
 //! thread count, nor a replication's rows on how many replications ran, and
 //! `summary.csv` is what `replications.csv` says it should be.
 //!
@@ -62,7 +63,8 @@ fn student_t_975(dof: usize) -> f64 {
     }
 }
 
-/// SPEC 6: byte-identical CSV output "on every run and every thread count".
+/// Byte-identical CSV output on every run and every thread count (README,
+/// Outputs).
 #[test]
 fn thread_count_does_not_change_any_byte() {
     let one = run_reps(&["--replications", "4", "--threads", "1"]);
@@ -94,7 +96,7 @@ fn thread_count_does_not_change_any_byte() {
     );
 }
 
-/// SPEC 5: with several replications, summary.csv has
+/// README, Outputs: with several replications, summary.csv has
 /// `metric,mean,stddev,ci95_low,ci95_high,n`, and for each metric, over the
 /// replications where it has a value: the mean, the sample standard
 /// deviation (divisor n - 1) and mean +- t(0.975, n - 1) stddev / sqrt(n)
@@ -186,8 +188,8 @@ fn summary_of_replications_is_recomputed_from_replications_csv() {
     assert!(with_interval > 30, "only {with_interval} metrics vary");
 }
 
-/// SPEC 5: one replication writes `metric,value` and no replications.csv;
-/// and it is replication 0 of any larger run (SPEC 6: streams are keyed by
+/// README, Outputs: one replication writes `metric,value` and no replications.csv;
+/// and it is replication 0 of any larger run (docs/model.md, Randomness and common random numbers: streams are keyed by
 /// seed, replication and job, not by the number of replications).
 #[test]
 fn one_replication_is_replication_zero_of_several() {
@@ -221,7 +223,7 @@ fn one_replication_is_replication_zero_of_several() {
     );
 }
 
-/// SPEC 6: a replication's rows do not depend on how many replications ran:
+/// docs/model.md, Randomness and common random numbers: a replication's rows do not depend on how many replications ran:
 /// replication 1 of a 2-replication run equals replication 1 of a
 /// 3-replication run, in every per-replication file.
 #[test]

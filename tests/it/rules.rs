@@ -1,10 +1,11 @@
-//! The lifecycle rules of SPEC 1, one small scenario each.
+//! The lifecycle rules of `docs/model.md`, one small scenario each.
 //!
 //! Every scenario is `tests/data/quiet.toml` (constant delays, every
 //! probability 0, resources that never queue) with one rule switched on, in
 //! its own file or by `--set`. Expected instants are computed here from the
 //! constants of `quiet.toml`, which `Quiet` restates; the arithmetic is written
-//! out so a reader can check it against the SPEC sentence quoted above it.
+//! out so a reader can check it against the rule of `docs/model.md` cited
+//! above it.
 
 use std::collections::BTreeSet;
 
@@ -211,7 +212,8 @@ fn as_days(duration: TimeDelta) -> f64 {
 // ---------------------------------------------------------------------------
 // The happy path and the copy queue.
 
-/// SPEC 1.1/1.5: every state of a job that meets nothing, by hand.
+/// docs/model.md, Job states and Customer behaviour: every state of a job
+/// that meets nothing, by hand.
 #[test]
 fn happy_path_every_timestamp_by_hand() {
     let q = quiet();
@@ -228,7 +230,7 @@ fn happy_path_every_timestamp_by_hand() {
     assert_events(job, &[]);
     assert_happy_job(job, &q, &p);
 
-    // SPEC 1.2: job names are lowercase letters, digits, `-` and `_`,
+    // docs/model.md, Jobs and drives: job names are lowercase letters, digits, `-` and `_`,
     // starting with a letter; drive ids are 8-character uppercase hex.
     let name = job.get("job");
     assert!(name.starts_with(|c: char| c.is_ascii_lowercase()), "{name}");
@@ -254,7 +256,7 @@ fn happy_path_every_timestamp_by_hand() {
     assert_ne!(drives[0].get("drive"), drives[1].get("drive"));
 }
 
-/// SPEC 5 summary metrics of the happy path, by hand.
+/// Summary metrics of the happy path, by hand (docs/model.md, Measurement).
 #[test]
 fn happy_path_summary_by_hand() {
     let q = quiet();
@@ -332,7 +334,8 @@ fn happy_path_summary_by_hand() {
     );
 }
 
-/// SPEC 5 timeseries: a snapshot at `start + k days` counts jobs by state.
+/// The time series: a snapshot at `start + k days` counts jobs by state
+/// (docs/model.md, Measurement).
 #[test]
 fn happy_path_timeseries_counts_jobs_by_state() {
     let q = quiet();
@@ -380,8 +383,8 @@ fn happy_path_timeseries_counts_jobs_by_state() {
     }
 }
 
-/// SPEC 1.5 Copy lag: "The queue is FIFO in the order drives joined it ...
-/// joins at the same instant in job order, then drive-list order."
+/// docs/model.md, Copy lag and the copy queue: the queue is first in, first
+/// out, in the order drives joined it, a job's drives in drive-list order.
 #[test]
 fn one_copy_station_copies_drives_fifo() {
     let q = quiet();
@@ -414,7 +417,7 @@ fn one_copy_station_copies_drives_fifo() {
     out.assert_metric("copy.queue_length.max", 1.0, 1e-9);
 }
 
-/// SPEC 1.5 Arrivals: "`count` places job i at `start + i * horizon / count`".
+/// docs/model.md, Arrivals: `count` places job i at `start + i * horizon / count`.
 #[test]
 fn count_arrivals_are_evenly_spread() {
     let q = quiet();
@@ -438,8 +441,8 @@ fn count_arrivals_are_evenly_spread() {
 // ---------------------------------------------------------------------------
 // Creating: expiry, updates, retention.
 
-/// SPEC 1.1: "A job may stay in Creating for at most creating_timeout; then
-/// the service deletes it automatically." An abandoner never ships.
+/// docs/model.md, Creating timeout: a job still Creating creating_timeout
+/// after its creation is deleted. An abandoner never ships.
 #[test]
 fn abandoned_job_expires_creating_timeout_after_creation() {
     let q = quiet();
@@ -461,8 +464,8 @@ fn abandoned_job_expires_creating_timeout_after_creation() {
     }
     job.assert_text("end_to_end_days", "");
     assert_events(job, &[]);
-    // SPEC 1.5 Rows: "Every listed import drive has a row (one that never
-    // reached the data centre is never_arrived)".
+    // docs/model.md, Output rows: every listed import drive has a row (one
+    // that never reached the data centre is never_arrived).
     let drives = out.drives_of(job);
     assert_eq!(drives.len(), 2);
     for drive in drives {
@@ -475,8 +478,9 @@ fn abandoned_job_expires_creating_timeout_after_creation() {
     );
 }
 
-/// SPEC 1.1: every accepted update while Creating "resets that timeout to its
-/// full length"; 1.5: the abandoner's update is uniform in (0,
+/// docs/model.md, Creating timeout: every accepted update while Creating
+/// restarts the timeout at its full length; Customer behaviour: the
+/// abandoner's update is uniform in (0,
 /// creating_timeout), so the job is deleted in (created + creating_timeout,
 /// created + 2 * creating_timeout).
 #[test]
@@ -511,8 +515,8 @@ fn update_while_creating_resets_the_creating_timeout() {
     );
 }
 
-/// SPEC 1.1: Completed and Closed jobs are "Deleted automatically after
-/// retention".
+/// docs/model.md, Deletion: Completed and Closed jobs are deleted retention
+/// after they finish.
 #[test]
 fn retention_sets_deleted_at_after_finish() {
     let q = quiet();
@@ -527,9 +531,10 @@ fn retention_sets_deleted_at_after_finish() {
 // ---------------------------------------------------------------------------
 // Shipping: the update, lost and late packages.
 
-/// SPEC 1.1: the Shipping update "is rejected unless both DeliveryPackage and
-/// ReturnAddress are set"; 1.5: "the fixed update follows after
-/// fix_return_address_delay". The package left at the original ship time.
+/// docs/model.md, Job states: the Shipping update is rejected unless both the
+/// delivery package and a return address are known; Customer behaviour: the
+/// fixed update follows fix_return_address_delay later. The package left at
+/// the original ship time.
 #[test]
 fn shipping_update_without_return_address_is_rejected_then_fixed() {
     let q = quiet();
@@ -557,10 +562,10 @@ fn shipping_update_without_return_address_is_rejected_then_fixed() {
     out.assert_metric("operator_contacts", 0.0, 1e-9);
 }
 
-/// SPEC 1.3 (job Shipping, package not arrived after shipping_timeout):
-/// "Listed drives not yet arrived become NeverReceived ... If the customer
-/// cannot be reached or does not respond within customer_response_window,
-/// operators move the job from Shipping directly to Closed."
+/// docs/model.md, Overdue package (package not arrived after
+/// shipping_timeout): listed drives not yet arrived become NeverReceived; a
+/// customer who does not answer within customer_response_window has the job
+/// moved from Shipping directly to Closed.
 #[test]
 fn lost_package_without_answer_closes_after_response_window() {
     let q = quiet();
@@ -604,10 +609,10 @@ fn lost_package_without_answer_closes_after_response_window() {
     out.assert_metric("events.closed_no_response.jobs", 1.0, 1e-9);
 }
 
-/// SPEC 1.5 Overdue package: "An extend answer sets the next deadline to
-/// answer + shipping_extension ... A package delivered before the close stops
-/// it; its drives go NeverReceived -> Received." Late package: delivered at
-/// hand-over + transit + late_package_delay.
+/// docs/model.md, Overdue package: an extend answer sets the next deadline to
+/// answer + shipping_extension; a package delivered before the close stops
+/// the handling, and its drives go NeverReceived -> Received. Lost and late
+/// packages: delivered at hand-over + transit + late_package_delay.
 #[test]
 fn lost_package_extended_then_delivered_late_completes() {
     let q = quiet();
@@ -623,7 +628,7 @@ fn lost_package_extended_then_delivered_late_completes() {
     let queued = received + q.copy_lag;
     let finished = queued + q.copy_time + q.packaging_time;
 
-    // No rule of SPEC 1.6 closes it: its drives all arrived.
+    // No rule of docs/model.md, Final outcomes closes it: its drives all arrived.
     job.assert_text("outcome", "completed");
     job.assert_time("shipping_at", Some(shipping));
     job.assert_time("received_at", Some(received));
@@ -656,7 +661,8 @@ fn lost_package_extended_then_delivered_late_completes() {
     out.assert_metric("operator_contacts", 1.0, 1e-9);
 }
 
-/// SPEC 1.5: each deadline that asks is a contact; a second extension moves
+/// docs/model.md, Overdue package: each deadline that asks is a contact; a
+/// second extension moves
 /// the deadline again to answer + shipping_extension.
 #[test]
 fn lost_package_extended_twice_then_delivered_late() {
@@ -684,8 +690,8 @@ fn lost_package_extended_twice_then_delivered_late() {
     out.assert_metric("operator_contacts", 2.0, 1e-9);
 }
 
-/// SPEC 1.5: "a cancel answer closes the job (Shipping -> Closed, cancelled)
-/// at the answer".
+/// docs/model.md, Overdue package: a cancel answer closes the job (Shipping
+/// -> Closed, cancelled) at the answer.
 #[test]
 fn lost_package_cancel_answer_closes_at_the_answer() {
     let q = quiet();
@@ -722,8 +728,8 @@ fn lost_package_cancel_answer_closes_at_the_answer() {
     out.assert_metric("operator_contacts", 1.0, 1e-9);
 }
 
-/// SPEC 1.5 Lost and late packages: a late package "may come before the
-/// Shipping deadline (no overdue handling at all)".
+/// docs/model.md, Lost and late packages: a late package may come before the
+/// Shipping deadline (no overdue handling at all).
 #[test]
 fn late_package_before_the_deadline_is_not_overdue() {
     let q = quiet();
@@ -748,7 +754,7 @@ fn late_package_before_the_deadline_is_not_overdue() {
     out.assert_metric("operator_contacts", 0.0, 1e-9);
 }
 
-/// Interpretation of SPEC 1.5 Overdue package: the check at `shipping_at +
+/// docs/model.md, Overdue package: the check at `shipping_at +
 /// shipping_timeout` finds a package delivered at that very instant not
 /// overdue.
 #[test]
@@ -774,9 +780,9 @@ fn package_delivered_at_the_deadline_is_not_overdue() {
     out.assert_metric("operator_contacts", 0.0, 1e-9);
 }
 
-/// SPEC 1.5: "A job whose cancellation was accepted before the deadline is
-/// closed at the deadline without asking (no contact; the job meets
-/// shipping_overdue only)."
+/// docs/model.md, Overdue package: a job whose cancellation was accepted
+/// before the deadline is closed at the deadline without asking (no contact;
+/// the job meets shipping_overdue only).
 #[test]
 fn cancelled_job_with_lost_package_closes_at_the_deadline() {
     let q = quiet();
@@ -811,10 +817,11 @@ fn cancelled_job_with_lost_package_closes_at_the_deadline() {
 // ---------------------------------------------------------------------------
 // Orphan drives.
 
-/// SPEC 1.3/1.5: drives arrive for a job still Creating; no answer; the job
-/// expires before the window ends. "No answer: the drives are shipped back at
-/// the end of the window if the job existed and had a return address": the job
-/// was on record (Creating, with an address) when the drives were found, so
+/// docs/model.md, Orphan drives: drives arrive for a job still Creating; no
+/// answer; the job expires before the window ends. Without an answer the
+/// drives go back at the end of the window if their job was on record when
+/// they were found and has a return address: here it was (Creating, with an
+/// address) when the drives were found, so
 /// they go back after one packaging service at the window's end, although the
 /// job has expired meanwhile. The contact is when the package is processed.
 #[test]
@@ -852,9 +859,10 @@ fn orphan_drives_of_a_job_that_expires_during_the_window_go_back() {
     out.assert_metric("drives.returned", 2.0, 1e-9);
 }
 
-/// SPEC 1.5: "No answer: the drives are shipped back at the end of the window
-/// if the job existed and had a return address ... Returned orphans take one
-/// packaging service. The Creating timer keeps running meanwhile."
+/// docs/model.md, Orphan drives: without an answer the drives go back at the
+/// end of the window if their job was on record and has a return address;
+/// returned orphan drives take one packaging service; the Creating timer keeps
+/// running meanwhile.
 #[test]
 fn orphan_drives_of_a_live_job_are_shipped_back_after_the_window() {
     let q = quiet();
@@ -881,8 +889,8 @@ fn orphan_drives_of_a_live_job_are_shipped_back_after_the_window() {
     out.assert_metric("operator_contacts", 1.0, 1e-9);
 }
 
-/// SPEC 1.3/1.5: "An answer ... within orphan_contact_window turns a Creating
-/// job Shipping and at once Received"; its drives join the copy queue
+/// docs/model.md, Orphan drives: an answer within orphan_contact_window turns
+/// a Creating job Shipping and at once Received; its drives join the copy queue
 /// copy_lag after that.
 #[test]
 fn orphan_answer_turns_the_job_shipping_and_received() {
@@ -913,8 +921,8 @@ fn orphan_answer_turns_the_job_shipping_and_received() {
 // ---------------------------------------------------------------------------
 // Extra and missing drives.
 
-/// SPEC 1.3: "The extra drive is not processed; it is returned with the job's
-/// drives when the job completes."
+/// docs/model.md, Extra drives: the extra drive is never copied; it goes back
+/// with the job's drives.
 #[test]
 fn extra_drive_is_not_copied_and_is_shipped_back_with_the_job() {
     let q = quiet();
@@ -947,10 +955,10 @@ fn extra_drive_is_not_copied_and_is_shipped_back_with_the_job() {
     out.assert_metric("drives.returned", 3.0, 1e-9);
 }
 
-/// SPEC 1.5 Missing drives: they "become NeverReceived when their package is
-/// processed"; 1.6: "a listed drive still NeverReceived when the job ships
-/// back" makes the job end Closed, and with no drive received the job goes
-/// `Received -> Packaging` directly.
+/// docs/model.md, Missing drives: they become NeverReceived when their
+/// package is processed; Final outcomes: a listed drive still NeverReceived
+/// when the job ships back makes the job end Closed; Legal transitions: with
+/// no drive received the job goes `Received -> Packaging` directly.
 #[test]
 fn missing_drives_never_received_close_the_job() {
     let q = quiet();
@@ -962,8 +970,8 @@ fn missing_drives_never_received_close_the_job() {
     assert_events(job, &["drive_never_received"]);
     job.assert_time("received_at", Some(p.received));
     job.assert_time("transferring_at", None);
-    // SPEC does not say whether "nothing to copy" waits for copy_lag: accept
-    // either instant.
+    // docs/model.md, Copy lag and the copy queue: "nothing to copy" is seen
+    // when the copy lag is over; accept either instant all the same.
     let packaging = job.time_set("packaging_at");
     assert!(
         packaging == p.received || packaging == p.received + q.copy_lag,
@@ -977,10 +985,10 @@ fn missing_drives_never_received_close_the_job() {
     }
 }
 
-/// SPEC 1.5 Missing drives: one that turns up "is delivered
-/// missing_drive_later_delay after" its package was processed; one that turns
-/// up after its job has shipped back "is returned on its own after one
-/// packaging service, with no contact".
+/// docs/model.md, Missing drives: one that turns up is delivered
+/// missing_drive_later_delay after its package was processed; one that turns
+/// up after its job has shipped back goes back on its own after one packaging
+/// service, with no contact.
 #[test]
 fn missing_drive_turning_up_after_the_job_is_returned_on_its_own() {
     let q = quiet();
@@ -1014,7 +1022,8 @@ fn missing_drive_turning_up_after_the_job_is_returned_on_its_own() {
 /// Regression: a missing drive that has turned up (carrier delivery) but is
 /// not yet processed when its job ships back made the engine panic with
 /// "illegal drive transition NeverReceived -> ShippedBack" (seen on the
-/// embedded default at full length). SPEC 1.6 has no such transition: the
+/// embedded default at full length). docs/model.md, Legal transitions has no
+/// such transition: the
 /// drive stays until operators process it, then it is returned.
 #[test]
 fn missing_drive_delivered_but_unprocessed_when_job_ships_back() {
@@ -1035,7 +1044,7 @@ fn missing_drive_delivered_but_unprocessed_when_job_ships_back() {
     let received = delivered + q.receive_lag + q.receive_time;
     let finished = job.time_set("finished_at");
     assert_events(job, &["drive_never_received", "drive_late"]);
-    // SPEC 1.6: Closed exactly when a listed drive is still NeverReceived
+    // docs/model.md, Final outcomes: Closed when a listed drive is still NeverReceived
     // when the job ships back.
     let expected_outcome = if finished < received {
         "closed"
@@ -1055,12 +1064,12 @@ fn missing_drive_delivered_but_unprocessed_when_job_ships_back() {
 // ---------------------------------------------------------------------------
 // Cancellation.
 
-/// SPEC 1.1 Cancellation: "A cancelled job skips the data copy but otherwise
-/// follows the same transitions"; the drives go `Received -> Packaging` when
-/// they would have joined the copy queue, and the job ends Completed.
-/// SPEC 1.5: "a job that no longer exists rejects it" (the cancellation), and
-/// SPEC 1.1: a request outside the cancellable states "is rejected and
-/// counted". An abandoned job expires at creation + creating_timeout; a
+/// docs/model.md, Cancellation: a cancelled job skips the data copy but
+/// otherwise follows the same transitions; the drives go `Received ->
+/// Packaging` when they would have joined the copy queue, and the job ends
+/// Completed. A job that no longer exists rejects a cancellation, and a
+/// request outside the cancellable states is rejected and counted. An
+/// abandoned job expires at creation + creating_timeout; a
 /// cancellation 20 days after creation finds it gone: cancel_rejected, on the
 /// row of the expired job, and the job stays not cancelled.
 #[test]
@@ -1122,9 +1131,9 @@ fn cancelled_job_in_shipping_skips_the_copy_and_completes() {
     }
 }
 
-/// SPEC 1.5: "an accepted cancellation request is an update too" (it resets
-/// the Creating timeout), and a customer "whose cancellation was accepted
-/// while Creating does not" ship.
+/// docs/model.md, Cancellation: an accepted cancellation request is an update
+/// too (it restarts the Creating timeout), and a customer whose cancellation
+/// was accepted while Creating does not ship.
 #[test]
 fn cancelled_job_in_creating_never_ships_and_expires() {
     let q = quiet();
@@ -1146,7 +1155,8 @@ fn cancelled_job_in_creating_never_ships_and_expires() {
     }
 }
 
-/// SPEC 1.1: a request outside cancellable_states "is rejected and counted".
+/// docs/model.md, Cancellation: a request outside cancellable_states is
+/// rejected and counted.
 #[test]
 fn cancellation_outside_cancellable_states_is_rejected() {
     let q = quiet();
@@ -1171,8 +1181,9 @@ fn cancellation_outside_cancellable_states_is_rejected() {
 // ---------------------------------------------------------------------------
 // Copy outcomes and faults.
 
-/// SPEC 1.2: CompletedMoreInfo with errors; "Only errors make the job end
-/// Closed"; 1.5: with errors bytes_succeeded is a uniform fraction of the data.
+/// docs/model.md, Drive states: CompletedMoreInfo with errors, and only
+/// errors make the job end Closed; Copy: with errors bytes_succeeded is a
+/// uniform fraction of the data.
 #[test]
 fn copy_errors_close_the_job() {
     let q = quiet();
@@ -1195,8 +1206,8 @@ fn copy_errors_close_the_job() {
     out.assert_metric("events.copy_errors.jobs", 1.0, 1e-9);
 }
 
-/// SPEC 1.2: warnings and information are CompletedMoreInfo too, but "Only
-/// errors make the job end Closed".
+/// docs/model.md, Drive states: warnings and information are
+/// CompletedMoreInfo too, but only errors make the job end Closed.
 #[test]
 fn copy_warnings_and_info_complete_the_job() {
     let q = quiet();
@@ -1220,9 +1231,9 @@ fn copy_warnings_and_info_complete_the_job() {
     }
 }
 
-/// SPEC 1.5 Faults: "A job fault is drawn once when the package is received
-/// (Received -> Faulted)"; after a resolved job fault "the drives join at the
-/// later of first Received + copy_lag and the resolution".
+/// docs/model.md, Faults: a job fault is drawn once and strikes when the job
+/// becomes Received (Received -> Faulted); after a resolved job fault the
+/// drives join at the later of first Received + copy_lag and the resolution.
 #[test]
 fn job_fault_resolved_within_the_window() {
     let q = quiet();
@@ -1254,9 +1265,9 @@ fn job_fault_resolved_within_the_window() {
     out.assert_metric("state_days.faulted.p50", as_days(q.fault_resolution), 2e-6);
 }
 
-/// SPEC 1.5 Faults: "A resolution longer than customer_response_window means
-/// unresolved: at the end of the window ... every drive of the job gives up,
-/// is shipped back uncopied with the job, and the job ends Closed."
+/// docs/model.md, Faults: a resolution longer than customer_response_window
+/// means unresolved: at the end of the window every drive of the job gives
+/// up, is shipped back uncopied with the job, and the job ends Closed.
 #[test]
 fn job_fault_unresolved_closes_the_job() {
     let q = quiet();
@@ -1286,9 +1297,10 @@ fn job_fault_unresolved_closes_the_job() {
     out.assert_metric("operator_contacts", 1.0, 1e-9);
 }
 
-/// SPEC 1.5 Faults: a drive fault "strikes at a uniform point of its copy,
-/// freeing the station; after fault_resolution the drive goes back to
-/// Received and queues again for a full copy." So each drive's last copy ends
+/// docs/model.md, Faults: a drive fault strikes at a uniform point of its
+/// first copy, freeing the station; after fault_resolution the drive goes
+/// back to Received and queues again for a full copy. So each drive's last
+/// copy ends
 /// in (queued + fault_resolution + copy_time, queued + fault_resolution + 2 *
 /// copy_time).
 #[test]
@@ -1321,9 +1333,9 @@ fn drive_fault_resolved_retries_a_full_copy() {
     out.assert_metric("operator_contacts", 2.0, 1e-9);
 }
 
-/// SPEC 1.5 Faults: an unresolved drive fault gives up at the end of the
-/// window (from the fault), "is shipped back uncopied with the job, and the
-/// job ends Closed".
+/// docs/model.md, Faults: an unresolved drive fault gives up at the end of
+/// the window (from the fault), is shipped back uncopied with the job, and
+/// the job ends Closed.
 #[test]
 fn drive_fault_unresolved_closes_the_job() {
     let q = quiet();
@@ -1359,10 +1371,10 @@ fn drive_fault_unresolved_closes_the_job() {
 // ---------------------------------------------------------------------------
 // Wrong return address.
 
-/// SPEC 1.5 Wrong return address: "found when the job enters Packaging (an
-/// operator contact). No answer within customer_response_window: the job goes
-/// Closed at the end of that window, its drives are destroyed at contact +
-/// disposal_after".
+/// docs/model.md, Wrong return address: found when the job enters Packaging
+/// (an operator contact); with no answer within customer_response_window the
+/// job goes Closed at the end of that window and its drives are destroyed at
+/// contact + disposal_after.
 #[test]
 fn wrong_return_address_without_answer_destroys_the_drives() {
     let q = quiet();
@@ -1380,7 +1392,7 @@ fn wrong_return_address_without_answer_destroys_the_drives() {
     let events = job.events();
     assert!(events.contains(&"return_address_wrong"), "{events:?}");
     assert!(events.contains(&"drives_destroyed"), "{events:?}");
-    // SPEC names no event for this close other than these two;
+    // docs/model.md names no event for this close other than these two;
     // closed_no_response is tolerated.
     let allowed = [
         "return_address_wrong",
@@ -1399,8 +1411,9 @@ fn wrong_return_address_without_answer_destroys_the_drives() {
     out.assert_metric("drives.destroyed", 2.0, 1e-9);
 }
 
-/// SPEC 1.3: "If reached within customer_response_window, the address is
-/// fixed and the job proceeds": shipped back once the answer came.
+/// docs/model.md, Wrong return address: an answer within
+/// customer_response_window fixes the address and the job proceeds: shipped
+/// back once the answer came.
 #[test]
 fn wrong_return_address_answered_completes() {
     let q = quiet();
@@ -1430,7 +1443,7 @@ fn wrong_return_address_answered_completes() {
 // ---------------------------------------------------------------------------
 // Invariants of a realistic run.
 
-/// The closed list of events (SPEC 5).
+/// The closed list of events (docs/model.md, Output rows).
 pub const CLOSED_EVENTS: [&str; 20] = [
     "return_address_missing",
     "cancel_rejected",
@@ -1454,7 +1467,8 @@ pub const CLOSED_EVENTS: [&str; 20] = [
     "return_damaged",
 ];
 
-/// SPEC 5 on the embedded default scenario (every rule on, with its
+/// The output rows of docs/model.md, Output rows and Measurement on the
+/// embedded default scenario (every rule on, with its
 /// probabilities raised so each path is met): values come from the closed
 /// lists, derived columns agree with the ones they derive from, and the
 /// summary counts agree with the rows.
@@ -1627,9 +1641,9 @@ pub fn check_invariants(out: &Output) {
 // ---------------------------------------------------------------------------
 // Arrivals, export jobs, warm-up and the end of the run.
 
-/// SPEC 3 `arrivals.process = "trace"` (CSV `created_at,job_type[,drives]`,
-/// relative to the scenario file); 1.5: "trace rows outside [start, start +
-/// horizon) are skipped with a warning".
+/// docs/model.md, Arrivals: `arrivals.process = "trace"` (CSV
+/// `created_at,job_type[,drives]`, relative to the scenario file); rows
+/// outside [start, start + horizon) are skipped with a warning.
 #[test]
 fn trace_arrivals_create_the_listed_jobs() {
     let q = quiet();
@@ -1659,9 +1673,9 @@ fn trace_arrivals_create_the_listed_jobs() {
     );
 }
 
-/// SPEC 1.5 Export jobs: "the customer ships drives_per_job empty drives ...
-/// each is Received when processed"; the copy and the return are those of an
-/// import job.
+/// docs/model.md, Export jobs: the customer ships drives_per_job empty
+/// drives, each Received when processed; the copy and the return are those
+/// of an import job.
 #[test]
 fn export_job_follows_the_happy_path() {
     let q = quiet();
@@ -1680,8 +1694,8 @@ fn export_job_follows_the_happy_path() {
     }
 }
 
-/// SPEC 1.3 (export only): a return that does not reach the return address
-/// is "Recorded as the job's return outcome (lost / damaged)".
+/// docs/model.md, Export jobs: a return that does not reach the return
+/// address is recorded as the return's outcome (lost / damaged).
 #[test]
 fn export_return_lost_or_damaged_is_recorded() {
     for (key, event, disposition) in [
@@ -1708,9 +1722,9 @@ fn export_return_lost_or_damaged_is_recorded() {
     }
 }
 
-/// SPEC 1.5 Export jobs: "A lost or damaged return is drawn after
-/// return_transit; the follow-up export job (same drive count and sizes,
-/// fresh customer draws) is created then".
+/// docs/model.md, Export jobs: a lost or damaged return is drawn after
+/// return_transit, and the follow-up export job (same drive count and sizes,
+/// every other draw fresh) is created then.
 #[test]
 fn lost_export_return_creates_a_follow_up_job() {
     let q = quiet();
@@ -1741,9 +1755,9 @@ fn lost_export_return_creates_a_follow_up_job() {
     }
 }
 
-/// SPEC 3 `warmup`: "jobs created before start + warmup are simulated and
-/// written, left out of every metric"; 5: the time series starts at start +
-/// warmup.
+/// docs/model.md, Measurement: jobs created before start + warmup are
+/// simulated and written but left out of every metric, and the time series
+/// starts at start + warmup.
 #[test]
 fn warmup_jobs_are_written_but_not_counted() {
     let out = run_scenario(
@@ -1762,8 +1776,8 @@ fn warmup_jobs_are_written_but_not_counted() {
     first.assert_time("time", Some(start() + days(5)));
 }
 
-/// SPEC 1.5 End of run: at `horizon + drain_limit`, "what is open then is
-/// unfinished / on_site".
+/// docs/model.md, End of run: at `horizon + drain_limit`, what is open then
+/// is unfinished / on_site.
 #[test]
 fn drain_limit_leaves_open_jobs_unfinished() {
     // Orphan drives received at 5d1h wait for the window until 19d1h; the
@@ -1786,9 +1800,10 @@ fn drain_limit_leaves_open_jobs_unfinished() {
 // ---------------------------------------------------------------------------
 // More orphans, faults and queues.
 
-/// SPEC 1.5 Customer: "A customer whose job expired before shipping still
-/// ships (orphans of "no job")"; the Shipping update of a job that is gone
-/// changes nothing. No answer: destroyed at contact + disposal_after.
+/// docs/model.md, Customer behaviour: a customer whose job expired before
+/// shipping still ships (orphan drives of a job that no longer exists); the
+/// Shipping update of a job that is gone changes nothing. Orphan drives: no
+/// answer, so destroyed at contact + disposal_after.
 #[test]
 fn orphans_of_a_job_expired_before_shipping_are_destroyed() {
     let q = quiet();
@@ -1810,8 +1825,8 @@ fn orphans_of_a_job_expired_before_shipping_are_destroyed() {
     }
 }
 
-/// SPEC 1.5 Orphan drives: "if the job is gone, the answer supplies an
-/// address and the drives are shipped back" (one packaging service).
+/// docs/model.md, Orphan drives: if the job is gone, an answer supplies an
+/// address and the drives are shipped back (one packaging service).
 #[test]
 fn orphan_answer_for_a_gone_job_ships_the_drives_back() {
     let q = quiet();
@@ -1838,9 +1853,10 @@ fn orphan_answer_for_a_gone_job_ships_the_drives_back() {
     }
 }
 
-/// SPEC 1.5: "a late package for a job that is gone or Closed is handled as
-/// orphan drives ... for a Closed job they are shipped back whatever the
-/// answer"; with no answer, at the end of the window.
+/// docs/model.md, Lost and late packages: a late package for a job that is
+/// gone or Closed is handled as orphan drives; Orphan drives: those of a
+/// Closed job are shipped back whatever the answer, with no answer at the end
+/// of the window.
 #[test]
 fn late_package_after_the_close_is_handled_as_orphan_drives() {
     let q = quiet();
@@ -1893,8 +1909,8 @@ fn late_package_after_the_close_is_handled_as_orphan_drives() {
     out.assert_metric("operator_contacts", 2.0, 1e-9);
 }
 
-/// SPEC 1.5 Copy lag: "after a resolved job fault the drives join at the
-/// later of first Received + copy_lag and the resolution" (here copy_lag).
+/// docs/model.md, Faults: after a resolved job fault the drives join at the
+/// later of first Received + copy_lag and the resolution (here copy_lag).
 #[test]
 fn job_fault_resolved_before_copy_lag_waits_for_copy_lag() {
     let q = quiet();
@@ -1913,8 +1929,9 @@ fn job_fault_resolved_before_copy_lag_waits_for_copy_lag() {
     }
 }
 
-/// SPEC 1.5 Faults: a drive fault strikes "freeing the station"; the retried
-/// drive "rejoins at the tail". With one station: A starts, faults at fA; B
+/// docs/model.md, Faults: a drive fault strikes freeing the station; the
+/// retried drive rejoins the queue at its tail. With one station: A starts,
+/// faults at fA; B
 /// starts at fA and faults before fA + copy_time; A comes back first (fA +
 /// resolution) and copies in full; B, back while A copies, waits for A.
 #[test]
@@ -1946,7 +1963,8 @@ fn drive_fault_frees_the_station_and_rejoins_the_tail() {
     job.assert_text("outcome", "completed");
 }
 
-/// SPEC 1.5/5: one receiving operator serves packages in turn; the queue
+/// docs/model.md, Measurement: one receiving operator serves packages in
+/// turn; the queue
 /// wait is measured per package.
 #[test]
 fn one_receiving_operator_serves_packages_in_turn() {

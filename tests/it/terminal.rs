@@ -80,7 +80,12 @@ fn assert_no_panic(stderr: &str) {
 fn results_a_person_reads_go_to_standard_error_only() {
     let run = printed(&["run", &data_arg("reps_small.toml")]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.contains(" jobs: completed "), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains(" jobs (follow-up exports included): completed "),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("end to end [days]: p50 "),
         "{}",

@@ -1,6 +1,6 @@
 //! From `Received` to `Packaging`: job faults, the copy lag, the copy queue
-//! and stations, copy outcomes and drive faults (docs/model.md, "Copy" and
-//! "Faults").
+//! and stations, copy outcomes and drive faults (docs/model.md, Copy lag
+//! and the copy queue; Copy; Faults).
 //!
 //! - A job fault is drawn once, when the package is received
 //!   (`Received -> Faulted`); resolved after `fault_resolution`, the job is

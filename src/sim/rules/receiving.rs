@@ -1,6 +1,5 @@
 //! At the data centre's door: receiving operators, missing and late drives,
-//! and orphan drives (docs/model.md, "Receiving", "Missing drives" and
-//! "Orphan drives").
+//! and orphan drives (docs/model.md, Missing drives; Orphan drives).
 //!
 //! - Operators process a package `receive_lag` after carrier delivery, one
 //!   operator a package (FIFO). That is when missing drives become

@@ -1,7 +1,7 @@
 //! From `Packaging` to the customer: a wrong return address, packaging
 //! staff, shipping drives back, export returns, destruction of drives that
-//! cannot go back, and retention (docs/model.md, "Packaging and return",
-//! "Wrong return address", "Export returns" and "Destruction").
+//! cannot go back, and retention (docs/model.md, Packaging and return;
+//! Wrong return address; Export jobs; Deletion).
 //!
 //! - A wrong return address is found when the job enters `Packaging` (an
 //!   operator contact). An answer within `customer_response_window` (or the

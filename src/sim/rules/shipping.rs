@@ -1,6 +1,6 @@
 //! From `Creating` to delivery: the Creating timeout, the carrier, and the
 //! Shipping deadline with the overdue-package contact (docs/model.md,
-//! "Creating", "Shipping" and "Overdue package").
+//! Creating timeout; Lost and late packages; Overdue package).
 //!
 //! - A job still `Creating` after `creating_timeout` (restarted by every
 //!   accepted update) is deleted.
