@@ -22,9 +22,10 @@
 //! buckets however far ahead an event is scheduled. Events past the window
 //! wait in the heap `far` and move into their bucket as the window reaches
 //! them; when nothing is left within the window the clock jumps straight to
-//! the bucket of the earliest far event. Memory is therefore a constant plus
-//! one entry per pending event, whatever the events' times, and a pop never
-//! walks more than `window` empty buckets.
+//! the bucket of the earliest far event. Memory is therefore at most
+//! `window` buckets plus an amount in proportion to the pending events (the
+//! most ever pending: vectors keep their capacity), whatever the events'
+//! times, and a pop never walks more than `window` empty buckets.
 //!
 //! The order is exactly that of one heap keyed by `(time, sequence)`: every
 //! event in `near` is earlier than every event in the calendar, and every
@@ -93,7 +94,8 @@ impl<E> Ord for Entry<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// A queue for events in `[0, end]`, with buckets of `width`.
+    /// A queue for events in `[0, end]`, with buckets of `width` and a
+    /// calendar window of 4096 of them.
     pub fn new(end: SimTime, width: SimDuration) -> Self {
         Self::with_window(end, width, WINDOW_BUCKETS)
     }
@@ -213,18 +215,15 @@ impl<E> EventQueue<E> {
     fn pull_far(&mut self) {
         while let Some(first) = self.far.peek() {
             let time = first.time;
-            let index = if time < self.near_end {
-                None
+            if time < self.near_end {
+                // Only after a jump: the earliest far events are now current.
+                let entry = self.far.pop().expect("peeked");
+                self.near.push(entry);
+            } else if let Some(index) = self.calendar_index(time) {
+                let entry = self.far.pop().expect("peeked");
+                self.push_later(index, entry);
             } else {
-                match self.calendar_index(time) {
-                    Some(index) => Some(index),
-                    None => return,
-                }
-            };
-            let entry = self.far.pop().expect("peeked");
-            match index {
-                None => self.near.push(entry),
-                Some(index) => self.push_later(index, entry),
+                return;
             }
         }
     }
