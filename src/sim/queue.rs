@@ -1,17 +1,35 @@
-//! The event queue: a calendar of fixed-width time buckets in front of a
-//! small binary heap, ordered by `(time, insertion sequence)`.
+//! The event queue: a calendar of fixed-width time buckets for a window
+//! ahead of the clock, a small binary heap for the current bucket, and a
+//! binary heap behind for everything past the window. Ordered by
+//! `(time, insertion sequence)`.
 //!
 //! Events at the same instant come out in the order they were scheduled
 //! (FIFO). That makes a run a pure function of the scenario and the seed, and
-//! it is the tie rule of docs/model.md, Same-instant order.
+//! it is the tie rule of the model (docs/model.md, Same-instant order).
 //!
 //! Why buckets: a year of a million jobs keeps hundreds of thousands of
 //! events pending (timers weeks ahead), and a single binary heap of that size
 //! spends most of its time on cache misses. Here only the events of the
-//! current bucket live in the heap; later ones are appended to their bucket's
-//! vector and heapified when the clock reaches it. Push is O(1) for a later
-//! bucket and O(log k) for the current one (k events in it); pop is O(log k).
-//! The order is exactly that of one heap keyed by `(time, sequence)`.
+//! current bucket live in the heap `near`; later ones within the window are
+//! appended to their bucket's vector and heapified when the clock reaches it.
+//! Push is O(1) for a later bucket and O(log k) for the current one (k events
+//! in it); pop is O(log k).
+//!
+//! Why a window: buckets exist only for the next `window` bucket widths
+//! (about five months with the engine's hour-wide buckets, longer than every
+//! timer of the baseline), so the calendar never holds more than `window`
+//! buckets however far ahead an event is scheduled. Events past the window
+//! wait in the heap `far` and move into their bucket as the window reaches
+//! them; when nothing is left within the window the clock jumps straight to
+//! the bucket of the earliest far event. Memory is therefore at most
+//! `window` buckets plus an amount in proportion to the pending events (the
+//! most ever pending: vectors keep their capacity), whatever the events'
+//! times, and a pop never walks more than `window` empty buckets.
+//!
+//! The order is exactly that of one heap keyed by `(time, sequence)`: every
+//! event in `near` is earlier than every event in the calendar, and every
+//! calendar event earlier than every event in `far`, so the earliest event is
+//! always the top of `near`.
 //!
 //! Events after `end` are dropped: the run never reaches them.
 
@@ -20,16 +38,27 @@ use std::collections::{BinaryHeap, VecDeque};
 
 use crate::time::{SimDuration, SimTime};
 
+/// Buckets of the calendar window used by `EventQueue::new`: 4096 hour-wide
+/// buckets are about 171 days, past the baseline's longest timer (90 days),
+/// at 24 bytes a bucket (96 KiB) when every one is in use.
+const WINDOW_BUCKETS: usize = 4096;
+
 /// A min-queue of events keyed by time, FIFO among equal times.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    /// Events of the current bucket, `time < near_end`.
+    /// Events of the current bucket: every pending event before `near_end`.
     near: BinaryHeap<Entry<E>>,
     /// The exclusive end of the current bucket.
     near_end: SimTime,
-    /// `later[k]` holds the events of `[near_end + k w, near_end + (k + 1) w)`.
+    /// `later[k]` holds the events of `[near_end + k w, near_end + (k + 1) w)`;
+    /// `later.len() <= window`, and its last bucket is never empty.
     later: VecDeque<Vec<Entry<E>>>,
+    /// Events at or after `near_end + window w`, the end of the calendar.
+    far: BinaryHeap<Entry<E>>,
+    /// The bucket width `w`.
     width: SimDuration,
+    /// Buckets in the calendar at most.
+    window: usize,
     end: SimTime,
     next_seq: u64,
     len: usize,
@@ -64,14 +93,27 @@ impl<E> Ord for Entry<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// A queue for events in `[0, end]`, with buckets of `width`.
+    /// A queue for events in `[0, end]`, with buckets of `width` and a
+    /// calendar window of 4096 of them.
     pub fn new(end: SimTime, width: SimDuration) -> Self {
+        Self::with_window(end, width, WINDOW_BUCKETS)
+    }
+
+    /// A queue whose calendar spans `window` buckets of `width` ahead of the
+    /// current one (0: every later event waits in the far heap).
+    fn with_window(end: SimTime, width: SimDuration, window: usize) -> Self {
         assert!(width.ms() > 0, "bucket width must be positive");
+        assert!(
+            end.ms().checked_add(width.ms()).is_some(),
+            "the end plus one bucket must be a representable time"
+        );
         EventQueue {
             near: BinaryHeap::new(),
             near_end: SimTime::ZERO + width,
             later: VecDeque::new(),
+            far: BinaryHeap::new(),
             width,
+            window,
             end,
             next_seq: 0,
             len: 0,
@@ -90,11 +132,10 @@ impl<E> EventQueue<E> {
         if time < self.near_end {
             self.near.push(entry);
         } else {
-            let index = ((time - self.near_end).ms() / self.width.ms()) as usize;
-            if index >= self.later.len() {
-                self.later.resize_with(index + 1, Vec::new);
+            match self.calendar_index(time) {
+                Some(index) => self.push_later(index, entry),
+                None => self.far.push(entry),
             }
-            self.later[index].push(entry);
         }
     }
 
@@ -112,31 +153,112 @@ impl<E> EventQueue<E> {
         self.near.peek().map(|entry| entry.time)
     }
 
+    /// Pending events.
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
-    /// Moves the clock's bucket forward to the first non-empty one.
+    /// The calendar bucket of `time` (at or after `near_end`), or `None`
+    /// when it lies past the window.
+    fn calendar_index(&self, time: SimTime) -> Option<usize> {
+        // Both times lie in [0, end + width], so the difference cannot overflow.
+        let buckets_ahead = (time - self.near_end).ms() / self.width.ms();
+        usize::try_from(buckets_ahead)
+            .ok()
+            .filter(|&index| index < self.window)
+    }
+
+    fn push_later(&mut self, index: usize, entry: Entry<E>) {
+        if index >= self.later.len() {
+            self.later.resize_with(index + 1, Vec::new);
+        }
+        self.later[index].push(entry);
+    }
+
+    /// Makes `near` hold the earliest event, if any is pending.
+    #[inline]
     fn fill_near(&mut self) {
+        if self.near.is_empty() {
+            self.advance_near();
+        }
+    }
+
+    /// Moves the clock's bucket forward to the first non-empty one. Out of
+    /// line: most pops find `near` non-empty.
+    #[inline(never)]
+    fn advance_near(&mut self) {
         while self.near.is_empty() {
-            let Some(bucket) = self.later.pop_front() else {
+            if let Some(bucket) = self.later.pop_front() {
+                self.near_end += self.width;
+                if !bucket.is_empty() {
+                    self.near = BinaryHeap::from(bucket);
+                }
+            } else if let Some(first) = self.far.peek() {
+                // Nothing within the window: jump to the earliest far event's bucket.
+                let time = first.time.ms();
+                let bucket_start = time - time.rem_euclid(self.width.ms());
+                self.near_end = SimTime(bucket_start) + self.width;
+            } else {
                 return;
-            };
-            self.near_end += self.width;
-            if !bucket.is_empty() {
-                self.near = BinaryHeap::from(bucket);
             }
+            self.pull_far();
+        }
+    }
+
+    /// Moves the far events that the window now reaches into their buckets.
+    fn pull_far(&mut self) {
+        while let Some(first) = self.far.peek() {
+            let time = first.time;
+            if time < self.near_end {
+                // Only after a jump: the earliest far events are now current.
+                let entry = self.far.pop().expect("peeked");
+                self.near.push(entry);
+            } else if let Some(index) = self.calendar_index(time) {
+                let entry = self.far.pop().expect("peeked");
+                self.push_later(index, entry);
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Slots allocated for buckets and for entries: what the queue holds in
+    /// memory beyond its fixed size.
+    #[cfg(test)]
+    fn footprint(&self) -> Footprint {
+        Footprint {
+            buckets: self.later.capacity(),
+            entries: self.near.capacity()
+                + self.far.capacity()
+                + self.later.iter().map(Vec::capacity).sum::<usize>(),
+            far_len: self.far.len(),
         }
     }
 }
 
+/// What `EventQueue::footprint` counts.
+#[cfg(test)]
+#[derive(Debug)]
+struct Footprint {
+    /// Bucket slots of the calendar.
+    buckets: usize,
+    /// Entry slots of every vector and heap.
+    entries: usize,
+    /// Events waiting in the far heap.
+    far_len: usize,
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::time::{MS_PER_DAY, MS_PER_HOUR};
 
     fn queue<E>() -> EventQueue<E> {
         EventQueue::new(SimTime(1_000), SimDuration(4))
@@ -174,31 +296,152 @@ mod tests {
         assert_eq!(queue.pop(), None);
     }
 
-    proptest::proptest! {
-        /// Interleaved pushes and pops give exactly the order of one sorted
-        /// list keyed by (time, insertion), across bucket boundaries.
-        #[test]
-        fn matches_a_sorted_reference(steps in proptest::collection::vec((0i64..60, proptest::bool::ANY), 0..300)) {
-            let mut queue = EventQueue::new(SimTime(i64::MAX), SimDuration(4));
-            let mut reference: Vec<(SimTime, usize)> = Vec::new();
-            let mut now = 0;
-            for (index, &(delay, pop)) in steps.iter().enumerate() {
-                if pop {
-                    let got = queue.pop();
-                    let expected = (!reference.is_empty()).then(|| reference.remove(0));
-                    proptest::prop_assert_eq!(got, expected);
-                    if let Some((time, _)) = expected {
-                        now = time.ms();
-                    }
-                } else {
-                    let time = SimTime(now + delay);
-                    queue.push(time, index);
-                    let at = reference.partition_point(|&(t, i)| (t, i) <= (time, index));
-                    reference.insert(at, (time, index));
-                }
+    /// Ties stay FIFO when some of them waited in the far heap and the
+    /// others were pushed once the window had reached their time.
+    #[test]
+    fn ties_split_between_far_heap_and_calendar_stay_fifo() {
+        // A window of 2 buckets of 4 ms: from the current bucket [0, 4) it
+        // spans [4, 12); 13 and 20 lie past it, in the far heap.
+        let mut queue = EventQueue::with_window(SimTime(1_000), SimDuration(4), 2);
+        queue.push(SimTime(20), "first at 20");
+        queue.push(SimTime(20), "second at 20");
+        queue.push(SimTime(9), "at 9");
+        queue.push(SimTime(13), "at 13");
+        assert_eq!(queue.footprint().far_len, 3);
+        // Reaching 9 makes [8, 12) current: the window spans [12, 20) and 13
+        // moves into its bucket, where 15 joins it.
+        assert_eq!(queue.pop(), Some((SimTime(9), "at 9")));
+        assert_eq!(queue.footprint().far_len, 2);
+        queue.push(SimTime(15), "at 15");
+        // Reaching 13 makes [12, 16) current: the window spans [16, 24) and
+        // the two far events move into their bucket, [20, 24).
+        assert_eq!(queue.pop(), Some((SimTime(13), "at 13")));
+        assert_eq!(queue.footprint().far_len, 0);
+        queue.push(SimTime(20), "third at 20");
+        queue.push(SimTime(18), "at 18");
+        let order: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
+        assert_eq!(
+            order,
+            [
+                (SimTime(15), "at 15"),
+                (SimTime(18), "at 18"),
+                (SimTime(20), "first at 20"),
+                (SimTime(20), "second at 20"),
+                (SimTime(20), "third at 20"),
+            ]
+        );
+    }
+
+    /// Issue 10: the calendar allocated one bucket per hour up to the
+    /// farthest pending event, so three jobs over 10^7 days took 1.9 GB and
+    /// 10^8 days aborted on a 19 GB allocation. With the engine's hour-wide
+    /// buckets, the same handful of events spread over 1 day to 10^8 days
+    /// must fit one budget whatever the span, and still come out in order.
+    #[test]
+    fn memory_does_not_follow_simulated_time() {
+        const N_EVENTS: i64 = 6;
+        // At most 8192 bucket slots (24 bytes each, 192 KiB): the window's
+        // 4096 buckets with the deque's growth. Before the fix a span of
+        // 1,000 days needed 24,000 and one of 10^8 days 2.4 * 10^9.
+        const MAX_BUCKET_SLOTS: usize = 8192;
+        // Vec and BinaryHeap allocate at least 4 slots and at most double
+        // what they hold, and each event sits in one of them: a bucket, the
+        // current-bucket heap or the far heap, of which at most N_EVENTS + 2
+        // are allocated. So at most 4 slots per container.
+        let max_entry_slots = 4 * (N_EVENTS as usize + 2);
+        for span_days in [1, 1_000, 100_000, 10_000_000, 100_000_000] {
+            let span = span_days * MS_PER_DAY;
+            let end = SimTime(span + 400 * MS_PER_DAY);
+            let mut queue = EventQueue::new(end, SimDuration(MS_PER_HOUR));
+            // The farthest first: the push that made the old calendar
+            // allocate every bucket up to it.
+            let times: Vec<SimTime> = (0..N_EVENTS)
+                .rev()
+                .map(|k| SimTime(span * k / (N_EVENTS - 1)))
+                .collect();
+            for (index, &time) in times.iter().enumerate() {
+                queue.push(time, index);
             }
-            let rest: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
-            proptest::prop_assert_eq!(rest, reference);
+            let mut popped = Vec::new();
+            loop {
+                let footprint = queue.footprint();
+                assert!(
+                    footprint.buckets <= MAX_BUCKET_SLOTS,
+                    "span {span_days} days: {footprint:?}"
+                );
+                assert!(
+                    footprint.entries <= max_entry_slots,
+                    "span {span_days} days: {footprint:?}"
+                );
+                let Some((time, _)) = queue.pop() else { break };
+                popped.push(time);
+            }
+            let mut expected = times.clone();
+            expected.sort();
+            assert_eq!(popped, expected, "span {span_days} days");
+        }
+    }
+
+    /// Interleaved pushes at `now + delay` and pops give exactly the order
+    /// of one sorted list keyed by (time, insertion).
+    fn check_against_sorted_reference(
+        mut queue: EventQueue<usize>,
+        steps: &[(i64, bool)],
+    ) -> Result<(), TestCaseError> {
+        let mut reference: Vec<(SimTime, usize)> = Vec::new();
+        let mut now = 0;
+        for (index, &(delay, pop)) in steps.iter().enumerate() {
+            if pop {
+                let got = queue.pop();
+                let expected = (!reference.is_empty()).then(|| reference.remove(0));
+                prop_assert_eq!(got, expected);
+                if let Some((time, _)) = expected {
+                    now = time.ms();
+                }
+            } else {
+                let time = SimTime(now + delay);
+                queue.push(time, index);
+                let at = reference.partition_point(|&(t, i)| (t, i) <= (time, index));
+                reference.insert(at, (time, index));
+            }
+            prop_assert_eq!(queue.len(), reference.len());
+        }
+        let rest: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
+        prop_assert_eq!(rest, reference);
+        Ok(())
+    }
+
+    /// The latest end a queue with buckets of 4 ms accepts, so nothing the
+    /// tests push is dropped.
+    const NO_END: SimTime = SimTime(i64::MAX - 4);
+
+    /// Delays [ms] for queues with buckets of 4 ms and windows of at most 5
+    /// buckets: within a bucket, around the window's end, and anywhere in
+    /// 10^8 days (far past it).
+    fn mixed_delay() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            4 => 0i64..8,
+            4 => 0i64..40,
+            1 => 0i64..100_000_000 * MS_PER_DAY,
+        ]
+    }
+
+    proptest! {
+        /// The default window, delays across bucket boundaries.
+        #[test]
+        fn matches_a_sorted_reference(steps in proptest::collection::vec((0i64..60, any::<bool>()), 0..300)) {
+            check_against_sorted_reference(EventQueue::new(NO_END, SimDuration(4)), &steps)?;
+        }
+
+        /// Windows of 0 to 5 buckets, delays that cross the calendar's end
+        /// both ways and spread over 10^8 days: events move from the far heap
+        /// into the calendar, and the clock jumps over empty stretches.
+        #[test]
+        fn matches_a_sorted_reference_across_the_window(
+            window in 0usize..6,
+            steps in proptest::collection::vec((mixed_delay(), any::<bool>()), 0..300),
+        ) {
+            check_against_sorted_reference(EventQueue::with_window(NO_END, SimDuration(4), window), &steps)?;
         }
     }
 }

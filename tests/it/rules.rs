@@ -438,6 +438,38 @@ fn count_arrivals_are_evenly_spread() {
     assert!(finished.is_sorted(), "{finished:?}");
 }
 
+/// Issue 10: the event queue's memory followed simulated time (one bucket
+/// per hour up to the farthest pending event), so three jobs over 10^7 days
+/// took 1.9 GB. Three jobs over 2,900,000 days (about 7,940 years, so the
+/// run and its retention end before year 9999) must run as they do over 10
+/// days. The metrics window starts 10 days before the horizon, so its first
+/// daily snapshot is pending 2,899,990 days ahead for the whole run (and,
+/// as the run ends when the last job is written, never taken).
+#[test]
+fn memory_does_not_follow_simulated_time_three_jobs_over_millennia() {
+    let q = quiet();
+    let horizon = days(2_900_000);
+    let out = run_scenario(
+        "quiet.toml",
+        &[
+            "--set",
+            "arrivals.count=3",
+            "--set",
+            "simulation.horizon=2900000d",
+            "--set",
+            "simulation.warmup=2899990d",
+        ],
+    );
+    assert_eq!(out.jobs.len(), 3);
+    // Job i at start + i * horizon / 3, as in `count_arrivals_are_evenly_spread`.
+    for (i, job) in (0..3).zip(&out.jobs) {
+        let p = happy_path(&q, start() + horizon * i / 3);
+        job.assert_text("outcome", "completed");
+        assert_happy_job(job, &q, &p);
+    }
+    assert!(out.timeseries.is_empty(), "{:?}", out.timeseries);
+}
+
 // ---------------------------------------------------------------------------
 // Creating: expiry, updates, retention.
 
