@@ -56,15 +56,16 @@ pub mod guard;
 pub mod jobs;
 
 use std::fmt::Write as _;
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::output_dir::{OutputDirError, write_staged};
+use crate::interrupt::{Interrupt, Interrupted};
+use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::record::RunStats;
 use crate::report::{Metric, MetricsCollector, SampleSummary, summarize_sample, write_number};
-use crate::run::{RunError, RunOptions, run_to_dir};
+use crate::run::{RunError, RunOptions, write_run};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Progress;
 
@@ -168,6 +169,8 @@ pub enum InputError {
 pub enum CompareError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
     /// One of the two runs failed.
     #[error("{kind} run failed")]
     Run {
@@ -210,6 +213,8 @@ pub struct CompareOptions {
     pub command: Vec<String>,
     /// Threads for the replications; all cores when `None`.
     pub threads: Option<usize>,
+    /// Raised to stop the comparison early; nothing is then put in place.
+    pub interrupt: Interrupt,
 }
 
 /// One metric under both policies.
@@ -441,7 +446,7 @@ pub fn compare_to_dir(
     );
     let started = Instant::now();
     let target = options.out.clone();
-    let comparison = write_staged(&target, "compare.csv", |staging| {
+    let comparison = write_staged(&target, "compare.csv", &options.interrupt, |staging| {
         write_all(pair, guards, options, staging, progress)
     })?;
     Ok(Comparison {
@@ -455,7 +460,7 @@ fn write_all(
     pair: &Pair,
     guards: &[Guard],
     options: &CompareOptions,
-    dir: &Path,
+    dir: &StagedDir,
     progress: &(dyn Fn(RunKind, Progress) + Sync),
 ) -> Result<Comparison, CompareError> {
     let mut metrics = Vec::with_capacity(2);
@@ -463,36 +468,54 @@ fn write_all(
         (RunKind::Baseline, &pair.baseline),
         (RunKind::Candidate, &pair.candidate),
     ] {
+        let run_dir = dir.subdir(kind.dir_name());
         let run_options = RunOptions {
-            out: dir.join(kind.dir_name()),
+            out: run_dir.target().to_path_buf(),
             trace: false,
             command: options.command.clone(),
             threads: options.threads,
+            interrupt: options.interrupt.clone(),
         };
+        let failed = |source| CompareError::Run { kind, source };
+        fs::create_dir(run_dir.path()).map_err(|source| {
+            failed(RunError::Io {
+                path: run_dir.target().to_path_buf(),
+                source,
+            })
+        })?;
         let on_progress = |p: Progress| progress(kind, p);
-        let outcome = run_to_dir(scenario, &run_options, &on_progress)
-            .map_err(|source| CompareError::Run { kind, source })?;
+        let outcome = write_run(
+            scenario,
+            &run_options,
+            &run_dir,
+            &on_progress,
+            Instant::now(),
+        )
+        .map_err(failed)?;
         metrics.push(outcome.metrics);
     }
     let compared = compare_metrics(&metrics[0], &metrics[1]);
     let verdicts = evaluate(guards, &compared);
 
     let in_dir = |name: &str| {
-        let path = dir.join(name);
+        let path = dir.shown(name);
         move |source| CompareError::Io { path, source }
     };
     let create = |name: &str| {
-        File::create(dir.join(name))
+        File::create(dir.file(name))
             .map(BufWriter::new)
             .map_err(in_dir(name))
     };
     write_compare_csv(create("compare.csv")?, &compared).map_err(in_dir("compare.csv"))?;
 
     let open = |kind: RunKind| {
-        let path = dir.join(kind.dir_name()).join("jobs.csv");
-        File::open(&path)
+        let run_dir = dir.subdir(kind.dir_name());
+        File::open(run_dir.file("jobs.csv"))
             .map(BufReader::new)
-            .map_err(|source| CompareError::Io { path, source })
+            .map_err(|source| CompareError::Io {
+                path: run_dir.shown("jobs.csv"),
+                source,
+            })
     };
     let changed_jobs = write_job_diff(
         open(RunKind::Baseline)?,
@@ -510,7 +533,7 @@ fn write_all(
         verdicts,
         changed_jobs,
         replications: pair.replications(),
-        out: dir.to_path_buf(),
+        out: dir.target().to_path_buf(),
         wall_time_seconds: 0.0,
     })
 }

@@ -1,11 +1,13 @@
 //! The `impexsim` binary: parse the command line, run the subcommand, print
 //! the error chain, exit with the documented code (0 ok, 1 failure, 2 bad
-//! input, 3 guard failed).
+//! input, 3 guard failed, 128 + the signal's number when stopped by SIGINT,
+//! SIGTERM or SIGHUP).
 
 mod cli;
 mod commands;
 mod console;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -36,9 +38,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// 3 for a failed `compare` guard, 2 for bad input anywhere in the cause
-/// chain, else 1.
+/// 128 + the signal's number when interrupted, 3 for a failed `compare`
+/// guard, 2 for bad input anywhere in the cause chain, else 1.
 fn exit_code(error: &anyhow::Error) -> u8 {
+    if let Some(interrupted) = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<impexsim::interrupt::Interrupted>())
+    {
+        return signals::exit_code(interrupted.cause);
+    }
     if error
         .chain()
         .any(|cause| cause.is::<impexsim::compare::GuardsFailed>())

@@ -78,14 +78,15 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::output_dir::{OutputDirError, write_staged};
+use crate::interrupt::{Interrupt, Interrupted};
+use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::report::{Metric, summarize_replications, write_number};
-use crate::run::{RunError, RunOptions, run_to_dir};
+use crate::run::{RunError, RunOptions, ThreadsError, with_threads, write_run};
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Most values one `START..END..STEP` range may expand to.
@@ -169,6 +170,10 @@ pub enum PlanError {
 pub enum SweepError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+    #[error(transparent)]
+    Threads(#[from] ThreadsError),
     /// One point's run failed.
     #[error("sweep point {point}")]
     Run {
@@ -224,6 +229,8 @@ pub struct SweepOptions {
     pub command: Vec<String>,
     /// Threads for points and replications; all cores when `None`.
     pub threads: Option<usize>,
+    /// Raised to stop the sweep early; nothing is then put in place.
+    pub interrupt: Interrupt,
 }
 
 /// Reported each time a point has finished.
@@ -397,7 +404,7 @@ pub fn run_sweep(
 ) -> Result<SweepOutcome, SweepError> {
     let started = Instant::now();
     let target = options.out.clone();
-    let (points, jobs) = write_staged(&target, "sweep.csv", |staging| {
+    let (points, jobs) = write_staged(&target, SWEEP_CSV, &options.interrupt, |staging| {
         write_all(plan, options, staging, progress)
     })?;
     Ok(SweepOutcome {
@@ -513,25 +520,49 @@ pub fn summary_table(outcome: &SweepOutcome) -> String {
 fn write_all(
     plan: &SweepPlan,
     options: &SweepOptions,
-    dir: &Path,
+    dir: &StagedDir,
     progress: &(dyn Fn(SweepProgress<'_>) + Sync),
 ) -> Result<(Vec<PointOutcome>, u64), SweepError> {
     let finished = AtomicUsize::new(0);
     let total = plan.points.len();
-    let run_point = |point: &SweepPoint| -> Result<(PointOutcome, u64), SweepError> {
-        let run_options = RunOptions {
-            out: dir.join(&point.dir_name),
-            trace: false,
-            command: options.command.clone(),
-            // The replications share the sweep's thread pool.
-            threads: None,
-        };
-        let outcome = run_to_dir(&point.scenario, &run_options, &|_| {}).map_err(|source| {
+    // After a failed point, the points not yet started are skipped.
+    let failed = AtomicBool::new(false);
+    // `None`: skipped, because another point failed.
+    let run_point = |point: &SweepPoint| -> Result<Option<(PointOutcome, u64)>, SweepError> {
+        options.interrupt.check()?;
+        if failed.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let run_dir = dir.subdir(&point.dir_name);
+        let fail = |source: RunError| {
+            failed.store(true, Ordering::Relaxed);
             SweepError::Run {
                 point: describe_point(&plan.keys, &point.values),
                 source,
             }
+        };
+        fs::create_dir(run_dir.path()).map_err(|source| {
+            fail(RunError::Io {
+                path: run_dir.target().to_path_buf(),
+                source,
+            })
         })?;
+        let run_options = RunOptions {
+            out: run_dir.target().to_path_buf(),
+            trace: false,
+            command: options.command.clone(),
+            // The replications share the sweep's thread pool.
+            threads: None,
+            interrupt: options.interrupt.clone(),
+        };
+        let outcome = write_run(
+            &point.scenario,
+            &run_options,
+            &run_dir,
+            &|_| {},
+            Instant::now(),
+        )
+        .map_err(fail)?;
         let finished = finished.fetch_add(1, Ordering::Relaxed) + 1;
         progress(SweepProgress {
             finished,
@@ -543,35 +574,42 @@ fn write_all(
             dir_name: point.dir_name.clone(),
             metrics: outcome.metrics,
         };
-        Ok((result, outcome.jobs))
+        Ok(Some((result, outcome.jobs)))
     };
-    let run_all = || -> Vec<Result<(PointOutcome, u64), SweepError>> {
-        plan.points.par_iter().map(run_point).collect()
-    };
-    let results = match options.threads {
-        Some(threads) => rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a thread pool")
-            .install(run_all),
-        None => run_all(),
-    };
+    let results = with_threads(options.threads, || {
+        plan.points
+            .par_iter()
+            .map(run_point)
+            .collect::<Vec<Result<Option<(PointOutcome, u64)>, SweepError>>>()
+    })?;
+    options.interrupt.check()?;
     let mut points = Vec::with_capacity(results.len());
     let mut jobs = 0;
     for result in results {
-        let (point, point_jobs) = result?;
-        points.push(point);
-        jobs += point_jobs;
+        if let Some((point, point_jobs)) = result? {
+            points.push(point);
+            jobs += point_jobs;
+        }
     }
+    assert_eq!(
+        points.len(),
+        total,
+        "points are skipped only after a failure"
+    );
 
-    let path = dir.join(SWEEP_CSV);
+    let path = dir.file(SWEEP_CSV);
+    let shown = dir.shown(SWEEP_CSV);
     let file = fs::File::create(&path).map_err(|source| SweepError::Io {
-        path: path.clone(),
+        path: shown.clone(),
         source,
     })?;
     let several = plan.max_replications() > 1;
-    write_sweep_csv(io::BufWriter::new(file), &plan.keys, &points, several)
-        .map_err(|source| SweepError::Io { path, source })?;
+    write_sweep_csv(io::BufWriter::new(file), &plan.keys, &points, several).map_err(|source| {
+        SweepError::Io {
+            path: shown,
+            source,
+        }
+    })?;
     Ok((points, jobs))
 }
 

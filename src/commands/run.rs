@@ -12,6 +12,7 @@ use crate::cli::RunArgs;
 use crate::commands::{UsageError, load_scenario};
 use crate::console::{err, errln};
 use crate::progress::progress_bar;
+use crate::signals::interrupt_on_signals;
 
 pub fn run(args: RunArgs) -> Result<()> {
     if args.replications == Some(0) {
@@ -34,6 +35,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         trace: args.trace,
         command: std::env::args().collect(),
         threads: args.threads.map(usize::from),
+        interrupt: interrupt_on_signals(),
     };
 
     let bar = progress_bar(&scenario, args.quiet);

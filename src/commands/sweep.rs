@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli;
 use crate::commands::UsageError;
 use crate::console::{err, errln};
+use crate::signals::interrupt_on_signals;
 
 pub fn sweep(args: cli::SweepArgs) -> Result<()> {
     use impexsim::sweep::{BaseScenario, PlanError, SweepOptions, SweepPlan, run_sweep};
@@ -49,6 +50,7 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
         out,
         command: std::env::args().collect(),
         threads: args.threads.map(usize::from),
+        interrupt: interrupt_on_signals(),
     };
 
     let bar = if args.quiet || !std::io::stderr().is_terminal() {

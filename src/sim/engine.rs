@@ -85,6 +85,11 @@ pub trait RecordSink {
     /// will be created before it (called after each batch of written jobs
     /// when history is on): what happened before `time` is complete.
     fn watermark(&mut self, _time: SimTime) {}
+    /// Whether the run should stop early (a write failed, or the command was
+    /// interrupted); the engine asks as often as it reports progress.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// What the progress callback sees.
@@ -424,6 +429,9 @@ impl<'a> Engine<'a> {
             self.handle(event);
             steps += 1;
             if steps.is_multiple_of(65_536) {
+                if self.sink.stopped() {
+                    return;
+                }
                 progress(Progress {
                     replication: self.replication,
                     jobs_written: self.jobs_written,
