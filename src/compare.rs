@@ -169,7 +169,7 @@ pub enum InputError {
 pub enum CompareError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
-    #[error(transparent)]
+    #[error("stopped early")]
     Interrupted(#[from] Interrupted),
     /// One of the two runs failed.
     #[error("{kind} run failed")]

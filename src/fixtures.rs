@@ -200,7 +200,7 @@ pub enum FixturesError {
     /// replace).
     #[error(transparent)]
     OutputDir(#[from] OutputDirError),
-    #[error(transparent)]
+    #[error("stopped early")]
     Interrupted(#[from] Interrupted),
     #[error("cannot write {path}")]
     Io {

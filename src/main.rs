@@ -32,21 +32,28 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(cause) = interrupted_by(&error) {
+                // The cause chain would only repeat that the run stopped.
+                errln!("error: {error}: interrupted by {}", signals::name(cause));
+                return ExitCode::from(signals::exit_code(cause));
+            }
             errln!("error: {error:#}");
             ExitCode::from(exit_code(&error))
         }
     }
 }
 
-/// 128 + the signal's number when interrupted, 3 for a failed `compare`
-/// guard, 2 for bad input anywhere in the cause chain, else 1.
-fn exit_code(error: &anyhow::Error) -> u8 {
-    if let Some(interrupted) = error
+/// The signal that stopped the command, if one did.
+fn interrupted_by(error: &anyhow::Error) -> Option<usize> {
+    error
         .chain()
         .find_map(|cause| cause.downcast_ref::<impexsim::interrupt::Interrupted>())
-    {
-        return signals::exit_code(interrupted.cause);
-    }
+        .map(|interrupted| interrupted.cause)
+}
+
+/// 3 for a failed `compare` guard, 2 for bad input anywhere in the cause
+/// chain, else 1.
+fn exit_code(error: &anyhow::Error) -> u8 {
     if error
         .chain()
         .any(|cause| cause.is::<impexsim::compare::GuardsFailed>())

@@ -76,7 +76,7 @@ pub struct RunOutcome {
 pub enum RunError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
-    #[error(transparent)]
+    #[error("stopped early")]
     Interrupted(#[from] Interrupted),
     #[error(transparent)]
     Threads(#[from] ThreadsError),

@@ -36,6 +36,18 @@ pub fn exit_code(cause: usize) -> u8 {
     u8::try_from(128 + cause).unwrap_or(u8::MAX)
 }
 
+/// `SIGINT`, `SIGTERM`, `SIGHUP`, or `signal N`.
+pub fn name(cause: usize) -> String {
+    let named = stop_signals()
+        .into_iter()
+        .zip(["SIGINT", "SIGTERM", "SIGHUP"])
+        .find(|&(signal, _)| signal as usize == cause);
+    match named {
+        Some((_, name)) => name.to_string(),
+        None => format!("signal {cause}"),
+    }
+}
+
 #[cfg(unix)]
 fn stop_signals() -> [i32; 3] {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};

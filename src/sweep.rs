@@ -170,7 +170,7 @@ pub enum PlanError {
 pub enum SweepError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
-    #[error(transparent)]
+    #[error("stopped early")]
     Interrupted(#[from] Interrupted),
     #[error(transparent)]
     Threads(#[from] ThreadsError),

@@ -86,7 +86,7 @@ pub trait RecordSink {
     /// when history is on): what happened before `time` is complete.
     fn watermark(&mut self, _time: SimTime) {}
     /// Whether the run should stop early (a write failed, or the command was
-    /// interrupted); the engine asks as often as it reports progress.
+    /// interrupted); the engine asks every few thousand events.
     fn stopped(&self) -> bool {
         false
     }
@@ -428,10 +428,10 @@ impl<'a> Engine<'a> {
             self.now = time;
             self.handle(event);
             steps += 1;
+            if steps.is_multiple_of(4096) && self.sink.stopped() {
+                return;
+            }
             if steps.is_multiple_of(65_536) {
-                if self.sink.stopped() {
-                    return;
-                }
                 progress(Progress {
                     replication: self.replication,
                     jobs_written: self.jobs_written,

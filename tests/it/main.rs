@@ -12,6 +12,8 @@
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `output_safety`: failed writes, signals, a second writer, targets that
+//!   cannot be replaced, and default output paths.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -22,6 +24,7 @@ mod cli;
 mod compare;
 mod determinism;
 mod fixtures;
+mod output_safety;
 mod queueing;
 mod replications;
 mod rules;
