@@ -65,7 +65,7 @@ use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::record::RunStats;
 use crate::report::{Metric, MetricsCollector, SampleSummary, summarize_sample, write_number};
-use crate::run::{RunError, RunOptions, write_run};
+use crate::run::{ReplicationMetrics, RunError, RunOptions, write_run};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Progress;
 
@@ -361,35 +361,43 @@ pub fn compare_metrics(
     baseline: &[Vec<Metric>],
     candidate: &[Vec<Metric>],
 ) -> Vec<MetricComparison> {
+    compare_replications(
+        &ReplicationMetrics::from(baseline.to_vec()),
+        &ReplicationMetrics::from(candidate.to_vec()),
+    )
+}
+
+/// `compare_metrics` over the tables two runs return.
+pub fn compare_replications(
+    baseline: &ReplicationMetrics,
+    candidate: &ReplicationMetrics,
+) -> Vec<MetricComparison> {
     assert_eq!(
         baseline.len(),
         candidate.len(),
         "paired runs with different replications"
     );
-    let Some(first) = baseline.first() else {
+    if baseline.is_empty() {
         return Vec::new();
-    };
-    for metrics in baseline.iter().chain(candidate) {
-        assert!(
-            metrics.len() == first.len()
-                && metrics.iter().zip(first).all(|(a, b)| a.name == b.name),
-            "paired runs hold different metric lists"
-        );
     }
-    first
+    assert_eq!(
+        baseline.names(),
+        candidate.names(),
+        "paired runs hold different metric lists"
+    );
+    baseline
+        .names()
         .iter()
         .enumerate()
-        .map(|(index, metric)| {
-            let pairs: Vec<(f64, f64)> = baseline
-                .iter()
-                .zip(candidate)
-                .filter_map(|(b, c)| Some((b[index].value?, c[index].value?)))
+        .map(|(index, name)| {
+            let pairs: Vec<(f64, f64)> = (0..baseline.len())
+                .filter_map(|r| Some((baseline.values(r)[index]?, candidate.values(r)[index]?)))
                 .collect();
             let baseline_values: Vec<f64> = pairs.iter().map(|(b, _)| *b).collect();
             let candidate_values: Vec<f64> = pairs.iter().map(|(_, c)| *c).collect();
             let diffs: Vec<f64> = pairs.iter().map(|(b, c)| c - b).collect();
             MetricComparison {
-                name: metric.name.clone(),
+                name: name.clone(),
                 baseline: summarize_sample(&baseline_values).mean,
                 candidate: summarize_sample(&candidate_values).mean,
                 diff: summarize_sample(&diffs),
@@ -494,7 +502,7 @@ fn write_all(
         .map_err(failed)?;
         metrics.push(outcome.metrics);
     }
-    let compared = compare_metrics(&metrics[0], &metrics[1]);
+    let compared = compare_replications(&metrics[0], &metrics[1]);
     let verdicts = evaluate(guards, &compared);
 
     let in_dir = |name: &str| {

@@ -13,6 +13,7 @@
 //! failed write, or an `Interrupt`, stops every replication (`sink::Stop`).
 
 mod part;
+mod replication_metrics;
 mod sink;
 
 use std::fs::File;
@@ -27,7 +28,7 @@ use rayon::prelude::*;
 use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::report::{
-    Metric, RunInfo, write_replications_long, write_run_json, write_summary_replications,
+    Metric, REPLICATIONS_HEADER, RunInfo, write_replication_rows, write_run_json, write_summaries,
     write_summary_single,
 };
 use crate::scenario::Scenario;
@@ -35,6 +36,8 @@ use crate::sim::{Progress, run_replication};
 
 use self::part::Part;
 use self::sink::{FILE_NAMES, FileSink, Parts, Stop};
+
+pub use self::replication_metrics::ReplicationMetrics;
 
 /// The most threads `--threads` may ask for: far more than any machine's
 /// cores, few enough that every one of them can be started.
@@ -62,7 +65,7 @@ pub struct RunOptions {
 #[derive(Clone, Debug)]
 pub struct RunOutcome {
     /// Metrics of each replication, in replication order.
-    pub metrics: Vec<Vec<Metric>>,
+    pub metrics: ReplicationMetrics,
     /// Job rows written, over all replications.
     pub jobs: u64,
     /// The output directory.
@@ -162,84 +165,98 @@ pub(crate) fn write_run(
     for name in &FILE_NAMES[..n_files] {
         finals.push(create_file(dir, name)?);
     }
-    // Whichever replication completes the next one in order appends the
-    // parts to the final files, so joining overlaps the replications still
-    // running, and the output is the same whatever the thread count.
+    let replications_csv = if n_replications > 1 {
+        let mut file = create_file(dir, REPLICATIONS_CSV)?;
+        file.write_all(REPLICATIONS_HEADER.as_bytes())
+            .map_err(io_error(dir, REPLICATIONS_CSV))?;
+        Some(file)
+    } else {
+        None
+    };
+    // Whichever replication completes the next one in order appends its
+    // parts to the final files (and its metrics to the table), so joining
+    // overlaps the replications still running, and the output is the same
+    // whatever the thread count.
     let joiner = Mutex::new(Joiner {
         next: 0,
         waiting: (0..n_replications).map(|_| None).collect(),
         finals,
+        replications_csv,
+        metrics: ReplicationMetrics::new(),
+        jobs: 0,
     });
-    let run_one = |replication: u32| -> Result<Ended, RunError> {
+    let run_one = |replication: u32| -> Result<(), RunError> {
         let mut sink = FileSink::new(dir, scenario, replication, options.trace, &stop);
         let mut report = |p: Progress| progress(p);
         let stats = run_replication(scenario, replication, &mut sink, &mut report);
-        let jobs_written = sink.jobs_written;
-        let stopped = stop.is_set();
+        let jobs = sink.jobs_written;
+        // Stopped early because another replication failed or the run was
+        // interrupted: nothing of it is joined.
+        let halted = stop.is_set();
         let (parts, metrics) = sink.finish()?;
-        if stopped {
-            return Ok(Ended::Halted);
+        if halted {
+            return Ok(());
         }
-        let metrics = metrics.finish(&stats);
         let mut joiner = joiner.lock().expect("no replication panicked");
-        joiner.waiting[replication as usize] = Some(parts);
-        joiner.join_ready(dir).inspect_err(|_| stop.fail())?;
-        Ok(Ended::Done(metrics, jobs_written))
+        joiner.waiting[replication as usize] = Some(Finished {
+            parts,
+            metrics: metrics.finish(&stats),
+            jobs,
+        });
+        joiner.join_ready(dir)
     };
     // Workers take replications in order (0, 1, 2, ...), so the next one to
     // join is usually the next to finish and little waits to be joined.
     let next_replication = AtomicU32::new(0);
-    let results: Mutex<Vec<Option<Result<Ended, RunError>>>> =
-        Mutex::new((0..n_replications).map(|_| None).collect());
+    // The failure of the earliest replication that failed.
+    let first_error: Mutex<Option<(u32, RunError)>> = Mutex::new(None);
     let work = || {
         while !stop.is_set() {
             let replication = next_replication.fetch_add(1, Ordering::Relaxed);
             if replication >= n_replications {
                 break;
             }
-            let result = run_one(replication);
-            results.lock().expect("no replication panicked")[replication as usize] = Some(result);
+            if let Err(error) = run_one(replication) {
+                stop.fail();
+                let mut first = first_error.lock().expect("no replication panicked");
+                if first
+                    .as_ref()
+                    .is_none_or(|&(earliest, _)| replication < earliest)
+                {
+                    *first = Some((replication, error));
+                }
+            }
         }
     };
     with_threads(options.threads, || {
         let workers = rayon::current_num_threads();
         (0..workers).into_par_iter().for_each(|_| work());
     })?;
-
-    let mut per_replication = Vec::with_capacity(n_replications as usize);
-    let mut jobs_written = 0;
-    for result in results.into_inner().expect("no replication panicked") {
-        match result {
-            Some(Ok(Ended::Done(metrics, jobs))) => {
-                per_replication.push(metrics);
-                jobs_written += jobs;
-            }
-            Some(Err(error)) => return Err(error),
-            Some(Ok(Ended::Halted)) | None => {}
-        }
+    if let Some((_, error)) = first_error.into_inner().expect("no replication panicked") {
+        return Err(error);
     }
     options.interrupt.check()?;
+    let joiner = joiner.into_inner().expect("no replication panicked");
     assert_eq!(
-        per_replication.len(),
-        n_replications as usize,
+        joiner.next, n_replications,
         "a replication halts only when another failed or the run was interrupted"
     );
-    let joiner = joiner.into_inner().expect("no replication panicked");
     for (file, name) in joiner.finals.into_iter().zip(FILE_NAMES) {
         finish_file(file, dir, name)?;
     }
+    if let Some(file) = joiner.replications_csv {
+        finish_file(file, dir, REPLICATIONS_CSV)?;
+    }
+    let metrics = joiner.metrics;
+    let jobs_written = joiner.jobs;
 
     let mut summary = create_file(dir, "summary.csv")?;
-    if per_replication.len() == 1 {
-        write_summary_single(&mut summary, &per_replication[0])
+    if metrics.len() == 1 {
+        write_summary_single(&mut summary, &metrics.replication(0))
             .map_err(io_error(dir, "summary.csv"))?;
     } else {
-        write_summary_replications(&mut summary, &per_replication)
+        write_summaries(&mut summary, &metrics.summaries())
             .map_err(io_error(dir, "summary.csv"))?;
-        let mut long = create_file(dir, "replications.csv")?;
-        write_replications_long(&mut long, &per_replication)
-            .map_err(io_error(dir, "replications.csv"))?;
-        finish_file(long, dir, "replications.csv")?;
     }
     finish_file(summary, dir, "summary.csv")?;
 
@@ -260,41 +277,53 @@ pub(crate) fn write_run(
     finish_file(run_json, dir, RUN_MARKER)?;
 
     Ok(RunOutcome {
-        metrics: per_replication,
+        metrics,
         jobs: jobs_written,
         out: dir.target().to_path_buf(),
         wall_time_seconds,
     })
 }
 
-/// How one replication ended.
-enum Ended {
-    /// Its metrics and the job rows it wrote; its parts are joined.
-    Done(Vec<Metric>, u64),
-    /// Stopped early because another replication failed or the run was
-    /// interrupted; nothing of it was joined.
-    Halted,
+/// A replication finished but not yet joined.
+struct Finished {
+    parts: Parts,
+    metrics: Vec<Metric>,
+    /// Job rows written.
+    jobs: u64,
 }
+
+/// `replications.csv`: every replication's metrics, with several replications.
+const REPLICATIONS_CSV: &str = "replications.csv";
 
 /// The final files, and the replications finished but not yet appended.
 struct Joiner {
     /// The first replication not yet appended.
     next: u32,
-    waiting: Vec<Option<Parts>>,
+    waiting: Vec<Option<Finished>>,
     finals: Vec<BufWriter<File>>,
+    replications_csv: Option<BufWriter<File>>,
+    metrics: ReplicationMetrics,
+    jobs: u64,
 }
 
 impl Joiner {
     /// Appends every replication whose predecessors are all appended.
     fn join_ready(&mut self, dir: &StagedDir) -> Result<(), RunError> {
-        while let Some(parts) = self
+        while let Some(finished) = self
             .waiting
             .get_mut(self.next as usize)
             .and_then(Option::take)
         {
-            for ((part, file), name) in parts.into_iter().zip(&mut self.finals).zip(FILE_NAMES) {
+            let parts = finished.parts.into_iter();
+            for ((part, file), name) in parts.zip(&mut self.finals).zip(FILE_NAMES) {
                 Part::append_to(part, file).map_err(io_error(dir, name))?;
             }
+            if let Some(file) = &mut self.replications_csv {
+                write_replication_rows(file, self.next as usize, &finished.metrics)
+                    .map_err(io_error(dir, REPLICATIONS_CSV))?;
+            }
+            self.metrics.push(finished.metrics);
+            self.jobs += finished.jobs;
             self.next += 1;
         }
         Ok(())

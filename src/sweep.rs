@@ -85,8 +85,8 @@ use rayon::prelude::*;
 
 use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
-use crate::report::{Metric, summarize_replications, write_number};
-use crate::run::{RunError, RunOptions, ThreadsError, with_threads, write_run};
+use crate::report::write_number;
+use crate::run::{ReplicationMetrics, RunError, RunOptions, ThreadsError, with_threads, write_run};
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Most values one `START..END..STEP` range may expand to.
@@ -264,7 +264,7 @@ pub struct PointOutcome {
     pub values: Vec<String>,
     pub dir_name: String,
     /// Metrics of each replication, in replication order.
-    pub metrics: Vec<Vec<Metric>>,
+    pub metrics: ReplicationMetrics,
 }
 
 impl FromStr for Vary {
@@ -438,7 +438,7 @@ pub fn write_sweep_csv<W: Write>(
     for point in points {
         assert_eq!(point.values.len(), keys.len(), "one value per varied key");
         if several {
-            for summary in summarize_replications(&point.metrics) {
+            for summary in point.metrics.summaries() {
                 record.clear();
                 record.extend(point.values.iter().cloned());
                 record.push(summary.name);
@@ -452,7 +452,7 @@ pub fn write_sweep_csv<W: Write>(
             }
         } else {
             assert_eq!(point.metrics.len(), 1, "one replication per point");
-            for metric in &point.metrics[0] {
+            for metric in &point.metrics.replication(0) {
                 record.clear();
                 record.extend(point.values.iter().cloned());
                 record.push(metric.name.clone());
@@ -480,7 +480,7 @@ pub fn summary_table(outcome: &SweepOutcome) -> String {
             .collect(),
     ];
     for point in &outcome.points {
-        let summaries = summarize_replications(&point.metrics);
+        let summaries = point.metrics.summaries();
         let mean = |name: &str| {
             summaries
                 .iter()
@@ -790,6 +790,7 @@ fn unique_name(name: String, taken: &mut Vec<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Metric;
 
     #[test]
     fn vary_values_split_at_top_level_commas() {
@@ -1012,12 +1013,12 @@ mod tests {
             PointOutcome {
                 values: vec![r#"["Creating","Shipping"]"#.into()],
                 dir_name: "a".into(),
-                metrics: vec![metrics(10.0)],
+                metrics: vec![metrics(10.0)].into(),
             },
             PointOutcome {
                 values: vec!["[]".into()],
                 dir_name: "b".into(),
-                metrics: vec![metrics(2.5)],
+                metrics: vec![metrics(2.5)].into(),
             },
         ];
         let mut single = Vec::new();
@@ -1034,7 +1035,7 @@ mod tests {
         let several_points = vec![PointOutcome {
             values: vec!["[]".into()],
             dir_name: "b".into(),
-            metrics: vec![metrics(1.0), metrics(3.0)],
+            metrics: vec![metrics(1.0), metrics(3.0)].into(),
         }];
         let mut several = Vec::new();
         write_sweep_csv(&mut several, &keys, &several_points, true).unwrap();

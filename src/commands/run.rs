@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use impexsim::report::{Metric, human_summary, summarize_replications};
+use impexsim::report::{Metric, human_summary};
 use impexsim::run::{RunOptions, run_to_dir};
 use impexsim::sim::Progress;
 
@@ -56,10 +56,12 @@ pub fn run(args: RunArgs) -> Result<()> {
 
     if !args.quiet {
         if outcome.metrics.len() == 1 {
-            err!("{}", human_summary(&outcome.metrics[0]));
+            err!("{}", human_summary(&outcome.metrics.replication(0)));
         } else {
             // Means across replications; summary.csv has their intervals.
-            let means: Vec<Metric> = summarize_replications(&outcome.metrics)
+            let means: Vec<Metric> = outcome
+                .metrics
+                .summaries()
                 .into_iter()
                 .map(|metric| Metric {
                     name: metric.name,
