@@ -7,9 +7,10 @@
 //! (it holds `run.json`) or is empty.
 //!
 //! Replications run in parallel (`--threads`, at most `MAX_THREADS`). Each
-//! writes its rows into its own `Part`s (`part`), which are appended to the
-//! final files in replication order as soon as every earlier replication is
-//! done, so the output is the same whatever the thread count. The first
+//! writes its rows into its own `Part`s (`part`): replication 0's become the
+//! final files, and each later one's are appended in replication order as
+//! soon as every earlier replication is done, so the output is the same
+//! whatever the thread count. The first
 //! failed write, or an `Interrupt`, stops every replication (`sink::Stop`).
 
 mod part;
@@ -34,7 +35,6 @@ use crate::report::{
 use crate::scenario::Scenario;
 use crate::sim::{Progress, run_replication};
 
-use self::part::Part;
 use self::sink::{FILE_NAMES, FileSink, Parts, Stop};
 
 pub use self::replication_metrics::ReplicationMetrics;
@@ -161,10 +161,6 @@ pub(crate) fn write_run(
     let n_replications = scenario.simulation.replications;
     let n_files = if options.trace { 4 } else { 3 };
     let stop = Stop::new(&options.interrupt);
-    let mut finals = Vec::with_capacity(n_files);
-    for name in &FILE_NAMES[..n_files] {
-        finals.push(create_file(dir, name)?);
-    }
     let replications_csv = if n_replications > 1 {
         let mut file = create_file(dir, REPLICATIONS_CSV)?;
         file.write_all(REPLICATIONS_HEADER.as_bytes())
@@ -180,7 +176,7 @@ pub(crate) fn write_run(
     let joiner = Mutex::new(Joiner {
         next: 0,
         waiting: (0..n_replications).map(|_| None).collect(),
-        finals,
+        finals: (0..n_files).map(|_| None).collect(),
         replications_csv,
         metrics: ReplicationMetrics::new(),
         jobs: 0,
@@ -242,7 +238,7 @@ pub(crate) fn write_run(
         "a replication halts only when another failed or the run was interrupted"
     );
     for (file, name) in joiner.finals.into_iter().zip(FILE_NAMES) {
-        finish_file(file, dir, name)?;
+        finish_file(file.expect("replication 0 made the file"), dir, name)?;
     }
     if let Some(file) = joiner.replications_csv {
         finish_file(file, dir, REPLICATIONS_CSV)?;
@@ -300,7 +296,8 @@ struct Joiner {
     /// The first replication not yet appended.
     next: u32,
     waiting: Vec<Option<Finished>>,
-    finals: Vec<BufWriter<File>>,
+    /// The final files, made from replication 0's parts.
+    finals: Vec<Option<BufWriter<File>>>,
     replications_csv: Option<BufWriter<File>>,
     metrics: ReplicationMetrics,
     jobs: u64,
@@ -316,7 +313,14 @@ impl Joiner {
         {
             let parts = finished.parts.into_iter();
             for ((part, file), name) in parts.zip(&mut self.finals).zip(FILE_NAMES) {
-                Part::append_to(part, file).map_err(io_error(dir, name))?;
+                match file {
+                    Some(file) => part.append_to(file).map_err(io_error(dir, name))?,
+                    None => {
+                        let made = part.into_file(&dir.file(name));
+                        let made = made.map_err(io_error(dir, name))?;
+                        *file = Some(BufWriter::with_capacity(1 << 16, made));
+                    }
+                }
             }
             if let Some(file) = &mut self.replications_csv {
                 write_replication_rows(file, self.next as usize, &finished.metrics)

@@ -12,7 +12,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Seek, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Past this many bytes a part moves from memory to its part file.
 pub const SPILL_BYTES: usize = 1 << 20;
@@ -51,6 +51,26 @@ impl Part {
                 io::copy(&mut file, out)?;
                 drop(file);
                 fs::remove_file(&self.path)
+            }
+        }
+    }
+
+    /// Makes the part the file `target` (the first replication's part
+    /// becomes the final file: renamed when it spilled, so a large single
+    /// replication is never copied), open for appending the next parts.
+    pub fn into_file(self, target: &Path) -> io::Result<File> {
+        match self.storage {
+            Storage::Memory(bytes) => {
+                let mut file = File::create(target)?;
+                file.write_all(&bytes)?;
+                Ok(file)
+            }
+            Storage::File(writer) => {
+                let file = writer
+                    .into_inner()
+                    .map_err(io::IntoInnerError::into_error)?;
+                fs::rename(&self.path, target)?;
+                Ok(file)
             }
         }
     }
@@ -121,5 +141,19 @@ mod tests {
         assert_eq!(out.len(), lines * line.len());
         assert!(out.iter().all(|&byte| byte == b'x'));
         assert!(!path.exists(), "the part file is removed once appended");
+
+        let target = dir.path().join("jobs.csv");
+        let mut first = Part::new(path.clone());
+        for _ in 0..lines {
+            first.write_all(&line).unwrap();
+        }
+        let mut file = first.into_file(&target).unwrap();
+        assert!(!path.exists(), "a spilled first part is renamed");
+        file.write_all(b"more").unwrap();
+        drop(file);
+        assert_eq!(
+            fs::metadata(&target).unwrap().len() as usize,
+            lines * line.len() + 4
+        );
     }
 }
