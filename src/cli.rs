@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `--threads` at most (`impexsim::run::MAX_THREADS`, as clap's range wants it).
+const MAX_THREADS: i64 = impexsim::run::MAX_THREADS as i64;
+
 /// Discrete-event simulator and load generator for Azure Import/Export jobs.
 #[derive(Debug, Parser)]
 #[command(
@@ -113,8 +116,8 @@ pub struct RunArgs {
     /// Override a scenario key, e.g. `--set policy.creating_timeout=7d` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
-    /// Threads for the replications [default: all cores]; the output does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads for the replications, 1 to 1024 [default: all cores]; the output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
     /// Also write every state transition to events.csv.
     #[arg(long)]
@@ -186,8 +189,8 @@ pub struct CompareArgs {
     /// Override a scenario key in both runs, e.g. `--set arrivals.jobs_per_day=30` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
-    /// Threads for the replications [default: all cores]; the output does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads for the replications, 1 to 1024 [default: all cores]; the output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
     /// Print a machine-readable summary on standard output instead of the
     /// table and guard lines: one JSON document (schemas/summary.schema.json).
@@ -228,8 +231,9 @@ pub struct SweepArgs {
     /// (repeatable; --vary values are applied after it).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
-    /// Threads for points and replications [default: all cores]; the output does not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads for points and replications, 1 to 1024 [default: all cores]; the output does not
+    /// depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
     /// Print a machine-readable summary on standard output instead of the
     /// table: one JSON document (schemas/summary.schema.json).
@@ -243,10 +247,11 @@ pub struct SweepArgs {
 const FIXTURES_EXAMPLE: &str = "\
 Examples (replication 0 of the scenario; the module docs of impexsim::fixtures
 describe every field):
-  impexsim fixtures --cover --out fixtures/
+  impexsim fixtures                  (a few jobs showing every state and event)
   impexsim fixtures --where orphan_drives --jobs 5
   impexsim fixtures --at 30d --at 2026-03-01T00:00:00Z
-writes <job>/<yyyyMMddTHHmmss.fffZ>.json files and index.csv
+  impexsim fixtures --all            (every job at every state change)
+writes output/<scenario name>-fixtures/: <job>/<yyyyMMddTHHmmss.fffZ>.json files and index.csv
 (file,replication,job,time,job_state,drive_states).";
 
 #[derive(Debug, Args)]
@@ -266,12 +271,16 @@ pub struct FixturesArgs {
     #[arg(long = "where", value_name = "EVENT")]
     pub where_events: Vec<String>,
     /// At most N jobs (the first ones written).
-    #[arg(long, value_name = "N", conflicts_with = "cover")]
+    #[arg(long, value_name = "N", conflicts_with_all = ["cover", "all"])]
     pub jobs: Option<u64>,
     /// A small set of jobs that together show every job state, drive state
-    /// and event the selected jobs showed.
-    #[arg(long)]
+    /// and event the selected jobs showed (the default without --at, --where,
+    /// --jobs or --all).
+    #[arg(long, conflicts_with = "all")]
     pub cover: bool,
+    /// Every job (a year of the baseline is some 400 MB of JSON).
+    #[arg(long)]
+    pub all: bool,
     /// Seed of every random stream (overrides simulation.seed).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -288,7 +297,7 @@ pub struct FixturesArgs {
 
 const CALLS_EXAMPLE: &str = "\
 Example (customers polling every 12 hours):
-  impexsim calls --set customer.poll_interval=12h --out calls.jsonl
+  impexsim calls --set customer.poll_interval=12h --out output/calls.jsonl
 writes one {\"at\", \"job\", \"method\", \"path\", \"body\", \"expect\"} object per line;
 `--out -` writes to standard output.";
 
@@ -299,9 +308,14 @@ pub struct CallsArgs {
     /// Seed of every random stream (overrides simulation.seed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output file, `-` for standard output [default: output/<scenario name>-calls.jsonl].
+    /// Output file, `-` for standard output [default: output/<scenario name>-calls.jsonl]. A
+    /// FIFO or device is written to as a stream; an existing file is replaced only if it is an
+    /// earlier call stream, or with --force.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out file even if it is not an earlier call stream.
+    #[arg(long)]
+    pub force: bool,
     /// Override a scenario key, e.g. `--set customer.poll_interval=12h` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,

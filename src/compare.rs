@@ -60,18 +60,19 @@ pub mod guard;
 pub mod jobs;
 
 use std::fmt::Write as _;
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::output_dir::{OutputDirError, write_staged};
+use crate::interrupt::{Interrupt, Interrupted};
+use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::record::RunStats;
 use crate::report::{
     Metric, MetricsCollector, SampleSummary, UnitKind, show_change, show_interval, show_value,
     summarize_sample, write_number,
 };
-use crate::run::{RunError, RunOptions, run_to_dir};
+use crate::run::{ReplicationMetrics, RunError, RunOptions, write_run};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Progress;
 
@@ -173,6 +174,8 @@ pub enum InputError {
 pub enum CompareError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
+    #[error("stopped early")]
+    Interrupted(#[from] Interrupted),
     /// One of the two runs failed.
     #[error("{kind} run failed")]
     Run {
@@ -215,6 +218,8 @@ pub struct CompareOptions {
     pub command: Vec<String>,
     /// Threads for the replications; all cores when `None`.
     pub threads: Option<usize>,
+    /// Raised to stop the comparison early; nothing is then put in place.
+    pub interrupt: Interrupt,
 }
 
 /// One metric under both policies.
@@ -361,35 +366,43 @@ pub fn compare_metrics(
     baseline: &[Vec<Metric>],
     candidate: &[Vec<Metric>],
 ) -> Vec<MetricComparison> {
+    compare_replications(
+        &ReplicationMetrics::from(baseline.to_vec()),
+        &ReplicationMetrics::from(candidate.to_vec()),
+    )
+}
+
+/// `compare_metrics` over the tables two runs return.
+pub fn compare_replications(
+    baseline: &ReplicationMetrics,
+    candidate: &ReplicationMetrics,
+) -> Vec<MetricComparison> {
     assert_eq!(
         baseline.len(),
         candidate.len(),
         "paired runs with different replications"
     );
-    let Some(first) = baseline.first() else {
+    if baseline.is_empty() {
         return Vec::new();
-    };
-    for metrics in baseline.iter().chain(candidate) {
-        assert!(
-            metrics.len() == first.len()
-                && metrics.iter().zip(first).all(|(a, b)| a.name == b.name),
-            "paired runs hold different metric lists"
-        );
     }
-    first
+    assert_eq!(
+        baseline.names(),
+        candidate.names(),
+        "paired runs hold different metric lists"
+    );
+    baseline
+        .names()
         .iter()
         .enumerate()
-        .map(|(index, metric)| {
-            let pairs: Vec<(f64, f64)> = baseline
-                .iter()
-                .zip(candidate)
-                .filter_map(|(b, c)| Some((b[index].value?, c[index].value?)))
+        .map(|(index, name)| {
+            let pairs: Vec<(f64, f64)> = (0..baseline.len())
+                .filter_map(|r| Some((baseline.values(r)[index]?, candidate.values(r)[index]?)))
                 .collect();
             let baseline_values: Vec<f64> = pairs.iter().map(|(b, _)| *b).collect();
             let candidate_values: Vec<f64> = pairs.iter().map(|(_, c)| *c).collect();
             let diffs: Vec<f64> = pairs.iter().map(|(b, c)| c - b).collect();
             MetricComparison {
-                name: metric.name.clone(),
+                name: name.clone(),
                 baseline: summarize_sample(&baseline_values).mean,
                 candidate: summarize_sample(&candidate_values).mean,
                 diff: summarize_sample(&diffs),
@@ -446,7 +459,7 @@ pub fn compare_to_dir(
     );
     let started = Instant::now();
     let target = options.out.clone();
-    let comparison = write_staged(&target, "compare.csv", |staging| {
+    let comparison = write_staged(&target, "compare.csv", &options.interrupt, |staging| {
         write_all(pair, guards, options, staging, progress)
     })?;
     Ok(Comparison {
@@ -460,7 +473,7 @@ fn write_all(
     pair: &Pair,
     guards: &[Guard],
     options: &CompareOptions,
-    dir: &Path,
+    dir: &StagedDir,
     progress: &(dyn Fn(RunKind, Progress) + Sync),
 ) -> Result<Comparison, CompareError> {
     let mut metrics = Vec::with_capacity(2);
@@ -468,36 +481,54 @@ fn write_all(
         (RunKind::Baseline, &pair.baseline),
         (RunKind::Candidate, &pair.candidate),
     ] {
+        let run_dir = dir.subdir(kind.dir_name());
         let run_options = RunOptions {
-            out: dir.join(kind.dir_name()),
+            out: run_dir.target().to_path_buf(),
             trace: false,
             command: options.command.clone(),
             threads: options.threads,
+            interrupt: options.interrupt.clone(),
         };
+        let failed = |source| CompareError::Run { kind, source };
+        fs::create_dir(run_dir.path()).map_err(|source| {
+            failed(RunError::Io {
+                path: run_dir.target().to_path_buf(),
+                source,
+            })
+        })?;
         let on_progress = |p: Progress| progress(kind, p);
-        let outcome = run_to_dir(scenario, &run_options, &on_progress)
-            .map_err(|source| CompareError::Run { kind, source })?;
+        let outcome = write_run(
+            scenario,
+            &run_options,
+            &run_dir,
+            &on_progress,
+            Instant::now(),
+        )
+        .map_err(failed)?;
         metrics.push(outcome.metrics);
     }
-    let compared = compare_metrics(&metrics[0], &metrics[1]);
+    let compared = compare_replications(&metrics[0], &metrics[1]);
     let verdicts = evaluate(guards, &compared);
 
     let in_dir = |name: &str| {
-        let path = dir.join(name);
+        let path = dir.shown(name);
         move |source| CompareError::Io { path, source }
     };
     let create = |name: &str| {
-        File::create(dir.join(name))
+        File::create(dir.file(name))
             .map(BufWriter::new)
             .map_err(in_dir(name))
     };
     write_compare_csv(create("compare.csv")?, &compared).map_err(in_dir("compare.csv"))?;
 
     let open = |kind: RunKind| {
-        let path = dir.join(kind.dir_name()).join("jobs.csv");
-        File::open(&path)
+        let run_dir = dir.subdir(kind.dir_name());
+        File::open(run_dir.file("jobs.csv"))
             .map(BufReader::new)
-            .map_err(|source| CompareError::Io { path, source })
+            .map_err(|source| CompareError::Io {
+                path: run_dir.shown("jobs.csv"),
+                source,
+            })
     };
     let changed_jobs = write_job_diff(
         open(RunKind::Baseline)?,
@@ -515,7 +546,7 @@ fn write_all(
         verdicts,
         changed_jobs,
         replications: pair.replications(),
-        out: dir.to_path_buf(),
+        out: dir.target().to_path_buf(),
         wall_time_seconds: 0.0,
     })
 }

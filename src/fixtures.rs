@@ -134,8 +134,11 @@ use std::sync::Arc;
 use chrono::DateTime;
 
 use crate::dist::parse_duration;
+use crate::interrupt::{Interrupt, Interrupted};
 use crate::model::{DriveState, EventKind, JobState};
-use crate::output_dir::{OutputDirError, write_staged};
+use crate::output_dir::{
+    OutputDirError, ReplacePolicy, StagedDir, write_file_staged, write_staged,
+};
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
 use crate::scenario::Scenario;
 use crate::sim::{JobKey, Progress, RecordSink, StreamFactory, run_replication};
@@ -199,13 +202,22 @@ pub enum FixturesError {
     /// replace).
     #[error(transparent)]
     OutputDir(#[from] OutputDirError),
+    #[error("stopped early")]
+    Interrupted(#[from] Interrupted),
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
+    /// A write to the stream `write_calls` was given failed.
+    #[error("cannot write the call stream")]
+    Stream(#[source] io::Error),
 }
+
+/// The first bytes of every call stream: how an earlier output of `calls`
+/// is told from a user's file.
+pub const CALLS_START: &[u8] = b"{\"at\":\"";
 
 /// Reads a `--where` event name.
 pub fn parse_event(text: &str) -> Result<EventKind, SelectionError> {
@@ -255,10 +267,11 @@ pub fn fixtures_to_dir(
     scenario: &Scenario,
     selection: &Selection,
     out: &Path,
+    interrupt: &Interrupt,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<FixturesOutcome, FixturesError> {
-    let outcome = write_staged(out, "index.csv", |staging| {
-        write_fixtures(scenario, selection, staging, progress)
+    let outcome = write_staged(out, "index.csv", interrupt, |staging| {
+        write_fixtures(scenario, selection, staging, interrupt, progress)
     })?;
     Ok(FixturesOutcome {
         out: out.to_path_buf(),
@@ -267,18 +280,21 @@ pub fn fixtures_to_dir(
 }
 
 /// Runs replication 0 of `scenario` and writes the customers' calls as JSON
-/// Lines to `out`.
+/// Lines to `out`, stopping at the first failed write (`Stream`) or when
+/// `interrupt` is raised.
 pub fn write_calls<W: Write>(
     scenario: &Scenario,
     out: W,
+    interrupt: &Interrupt,
     progress: &mut dyn FnMut(Progress),
-) -> io::Result<(W, CallsOutcome)> {
+) -> Result<(W, CallsOutcome), FixturesError> {
     let mut sink = CallsSink::new(
         out,
         clock_of(scenario),
         StreamFactory::new(scenario.simulation.seed, REPLICATION),
         scenario.customer.poll_interval,
         scenario.run_end(),
+        interrupt,
     );
     run_replication(
         &Arc::new(scenario.clone()),
@@ -291,50 +307,43 @@ pub fn write_calls<W: Write>(
         jobs: sink.jobs,
         lines: sink.lines,
     };
-    let out = sink.finish()?;
+    let out = sink.finish().map_err(FixturesError::Stream)?;
+    interrupt.check()?;
     Ok((out, outcome))
 }
 
-/// `write_calls` into the file `path`, written beside it and renamed into
-/// place when complete.
+/// `write_calls` into `path`. A new path or a regular file is written
+/// beside it and renamed into place when complete; an existing regular file
+/// is replaced only when it is an earlier call stream or `force` is set.
+/// Anything else (a FIFO, `/dev/null`) is written to as a stream.
 pub fn calls_to_path(
     scenario: &Scenario,
     path: &Path,
+    force: bool,
+    interrupt: &Interrupt,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<CallsOutcome, FixturesError> {
-    let staging = staging_file(path);
-    let io_error = |at: &Path| {
-        let at = at.to_path_buf();
-        move |source| FixturesError::Io { path: at, source }
+    let replace = if force {
+        ReplacePolicy::Always
+    } else {
+        ReplacePolicy::IfStartsWith(CALLS_START)
     };
-    if let Some(parent) = staging.parent() {
-        fs::create_dir_all(parent).map_err(io_error(parent))?;
-    }
-    let file = File::create(&staging).map_err(io_error(path))?;
-    let result = write_calls(scenario, BufWriter::with_capacity(1 << 16, file), progress)
-        .and_then(|(writer, outcome)| {
-            writer
-                .into_inner()
-                .map_err(io::IntoInnerError::into_error)?;
-            Ok(outcome)
-        })
-        .and_then(|outcome| fs::rename(&staging, path).map(|()| outcome));
-    result.map_err(|source| {
-        let _ = fs::remove_file(&staging);
-        FixturesError::Io {
+    write_file_staged(path, replace, interrupt, |file| {
+        let writer = BufWriter::with_capacity(1 << 16, file);
+        let in_file = |source| FixturesError::Io {
             path: path.to_path_buf(),
             source,
-        }
+        };
+        let (writer, outcome) =
+            write_calls(scenario, writer, interrupt, progress).map_err(|error| match error {
+                FixturesError::Stream(source) => in_file(source),
+                other => other,
+            })?;
+        writer
+            .into_inner()
+            .map_err(|error| in_file(error.into_error()))?;
+        Ok(outcome)
     })
-}
-
-/// `.<name>.tmp-<pid>` beside the file `path`, renamed onto it when complete.
-fn staging_file(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "calls".to_string());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
 /// The comma-separated names `--where` accepts.
@@ -351,11 +360,12 @@ fn clock_of(scenario: &Scenario) -> Clock {
 fn write_fixtures(
     scenario: &Scenario,
     selection: &Selection,
-    dir: &Path,
+    dir: &StagedDir,
+    interrupt: &Interrupt,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<FixturesOutcome, FixturesError> {
-    let index_path = dir.join("index.csv");
-    let index_file = File::create(&index_path).map_err(|source| FixturesError::Io {
+    let index_path = dir.shown("index.csv");
+    let index_file = File::create(dir.file("index.csv")).map_err(|source| FixturesError::Io {
         path: index_path.clone(),
         source,
     })?;
@@ -370,6 +380,7 @@ fn write_fixtures(
         files: 0,
         cover: selection.cover.then(Cover::default),
         error: None,
+        interrupt,
     };
     sink.write_header();
     run_replication(
@@ -378,6 +389,7 @@ fn write_fixtures(
         &mut sink,
         progress,
     );
+    interrupt.check()?;
     if let Some(cover) = sink.cover.take() {
         for kept in cover.finish() {
             let view = JobView::new(&kept.record, &kept.drives).expect("history was asked for");
@@ -393,7 +405,7 @@ fn write_fixtures(
         source,
     })?;
     Ok(FixturesOutcome {
-        out: dir.to_path_buf(),
+        out: dir.target().to_path_buf(),
         jobs_simulated: sink.jobs_simulated,
         jobs_written: sink.jobs_written,
         files: sink.files,
@@ -403,7 +415,7 @@ fn write_fixtures(
 /// Writes the snapshots of the jobs the selection picks, as they settle.
 struct FixtureSink<'a> {
     selection: &'a Selection,
-    dir: &'a Path,
+    dir: &'a StagedDir,
     clock: Clock,
     factory: StreamFactory,
     index: csv::Writer<BufWriter<File>>,
@@ -414,6 +426,7 @@ struct FixtureSink<'a> {
     cover: Option<Cover>,
     /// The first error; reported when the run ends.
     error: Option<FixturesError>,
+    interrupt: &'a Interrupt,
 }
 
 impl FixtureSink<'_> {
@@ -437,7 +450,7 @@ impl FixtureSink<'_> {
                 other => io::Error::other(format!("{other:?}")),
             };
             self.error.get_or_insert(FixturesError::Io {
-                path: self.dir.join("index.csv"),
+                path: self.dir.shown("index.csv"),
                 source,
             });
         }
@@ -470,10 +483,10 @@ impl FixtureSink<'_> {
             return;
         }
         let name = &view.record.name;
-        let job_dir = self.dir.join(name);
-        if let Err(source) = fs::create_dir_all(&job_dir) {
+        let job_dir = self.dir.subdir(name);
+        if let Err(source) = fs::create_dir_all(job_dir.path()) {
             self.error = Some(FixturesError::Io {
-                path: job_dir,
+                path: job_dir.target().to_path_buf(),
                 source,
             });
             return;
@@ -491,11 +504,13 @@ impl FixtureSink<'_> {
             let file_name = wall_time(&self.clock, t)
                 .format("%Y%m%dT%H%M%S%.3fZ.json")
                 .to_string();
-            let path = job_dir.join(&file_name);
             let mut text = serde_json::to_vec_pretty(&response).expect("a response serializes");
             text.push(b'\n');
-            if let Err(source) = fs::write(&path, text) {
-                self.error = Some(FixturesError::Io { path, source });
+            if let Err(source) = fs::write(job_dir.file(&file_name), text) {
+                self.error = Some(FixturesError::Io {
+                    path: job_dir.shown(&file_name),
+                    source,
+                });
                 return;
             }
             self.files += 1;
@@ -558,6 +573,10 @@ impl RecordSink for FixtureSink<'_> {
 
     fn wants_history(&self) -> bool {
         true
+    }
+
+    fn stopped(&self) -> bool {
+        self.error.is_some() || self.interrupt.is_raised()
     }
 }
 

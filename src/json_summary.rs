@@ -36,8 +36,8 @@ use std::path::Path;
 use serde::{Serialize, Serializer};
 
 use impexsim::compare::{Comparison, MetricComparison, Pair};
-use impexsim::report::{Metric, UnitKind, summarize_replications};
-use impexsim::run::RunOutcome;
+use impexsim::report::UnitKind;
+use impexsim::run::{ReplicationMetrics, RunOutcome};
 use impexsim::scenario::Scenario;
 use impexsim::sweep::{SweepOutcome, SweepPlan};
 
@@ -234,9 +234,10 @@ pub fn to_text<T: Serialize>(summary: &T) -> String {
     serde_json::to_string_pretty(summary).expect("plain data with string keys serializes")
 }
 
-fn metrics(per_replication: &[Vec<Metric>]) -> Metrics {
+fn metrics(per_replication: &ReplicationMetrics) -> Metrics {
     Keyed(
-        summarize_replications(per_replication)
+        per_replication
+            .summaries()
             .into_iter()
             .map(|metric| {
                 let summary = metric.summary;

@@ -10,6 +10,9 @@
 //! - `sim`: the engine: event queue, resources, the lifecycle rules.
 //! - `record`: finished rows handed from the engine to the writers.
 //! - `report`: CSV writers and summary metrics, over any `io::Write`.
+//! - `interrupt`: a request to stop early (SIGINT, SIGTERM), polled by runs.
+//! - `output_dir`: outputs written beside their target and renamed into
+//!   place, under a lock, never over what is not ours.
 //! - `run`: one run of a scenario into an output directory.
 //! - `compare`: a baseline and a candidate policy run paired, and guards on
 //!   what moved.
@@ -20,6 +23,7 @@
 pub mod compare;
 pub mod dist;
 pub mod fixtures;
+pub mod interrupt;
 pub mod model;
 pub mod output_dir;
 pub mod record;

@@ -1,12 +1,14 @@
 //! The `impexsim` binary: parse the command line, run the subcommand, print
 //! the error chain, exit with the documented code (0 ok, 1 failure, 2 bad
-//! input, 3 guard failed).
+//! input, 3 guard failed, 128 + the signal's number when stopped by SIGINT,
+//! SIGTERM or SIGHUP).
 
 mod cli;
 mod commands;
 mod console;
 mod json_summary;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 
@@ -34,10 +36,23 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(cause) = interrupted_by(&error) {
+                // The cause chain would only repeat that the run stopped.
+                errln!("error: {error}: interrupted by {}", signals::name(cause));
+                return ExitCode::from(signals::exit_code(cause));
+            }
             errln!("error: {error:#}");
             ExitCode::from(exit_code(&error))
         }
     }
+}
+
+/// The signal that stopped the command, if one did.
+fn interrupted_by(error: &anyhow::Error) -> Option<usize> {
+    error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<impexsim::interrupt::Interrupted>())
+        .map(|interrupted| interrupted.cause)
 }
 
 /// 3 for a failed `compare` guard, 2 for bad input anywhere in the cause

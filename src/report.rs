@@ -93,8 +93,9 @@ pub use self::rows::{
     TIMESERIES_HEADER, TimeseriesWriter,
 };
 pub use self::summary::{
-    MetricSummary, RunInfo, SampleSummary, human_summary, summarize_replications, summarize_sample,
-    write_replications_long, write_run_json, write_summary_replications, write_summary_single,
+    MetricSummary, REPLICATIONS_HEADER, RunInfo, SampleSummary, human_summary,
+    summarize_replications, summarize_sample, write_replication_rows, write_replications_long,
+    write_run_json, write_summaries, write_summary_replications, write_summary_single,
 };
 
 /// Appends a summary value by the module's one rule: the shortest text that

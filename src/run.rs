@@ -1,50 +1,76 @@
 //! One run of a scenario into an output directory (README, Outputs).
 //!
-//! Every file is written into a temporary directory beside the target
-//! (`.<name>.tmp-<pid>`), which is renamed into place only when everything is
-//! written: a failed or interrupted run never leaves a directory that looks
-//! complete. A target that already exists is replaced only if it looks like an
-//! earlier run's output (it holds `run.json`) or is empty.
+//! `run_to_dir` writes through `output_dir::write_staged`: everything goes to
+//! a staging directory renamed into place only when complete, so a failed or
+//! interrupted run never leaves a directory that looks complete, and an
+//! existing target is replaced only if it looks like an earlier run's output
+//! (it holds `run.json`) or is empty.
+//!
+//! Replications run in parallel (`--threads`, at most `MAX_THREADS`). Each
+//! writes its rows into its own `Part`s (`part`): replication 0's become the
+//! final files, and each later one's are appended in replication order as
+//! soon as every earlier replication is done, so the output is the same
+//! whatever the thread count. The first
+//! failed write, or an `Interrupt`, stops every replication (`sink::Stop`).
 
-use std::fs::{self, File};
+mod part;
+mod replication_metrics;
+mod sink;
+
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::output_dir::{OutputDirError, write_staged};
-use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
+use crate::interrupt::{Interrupt, Interrupted};
+use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::report::{
-    DrivesWriter, EventsWriter, JobsWriter, Metric, MetricsCollector, RunInfo, TimeseriesWriter,
-    write_replications_long, write_run_json, write_summary_replications, write_summary_single,
+    Metric, REPLICATIONS_HEADER, RunInfo, write_replication_rows, write_run_json, write_summaries,
+    write_summary_single,
 };
 use crate::scenario::Scenario;
-use crate::sim::{Progress, RecordSink, run_replication};
-use crate::time::Clock;
+use crate::sim::{Progress, run_replication};
+
+use self::sink::{FILE_NAMES, FileSink, Parts, Stop};
+
+pub use self::replication_metrics::ReplicationMetrics;
+
+/// The most threads `--threads` may ask for: far more than any machine's
+/// cores, few enough that every one of them can be started.
+pub const MAX_THREADS: usize = 1024;
+
+/// The file whose presence marks a directory as a run's output.
+pub const RUN_MARKER: &str = "run.json";
 
 /// How to run, beyond the scenario itself.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
-    /// The output directory.
+    /// The output directory (`run_to_dir`).
     pub out: PathBuf,
     /// Write `events.csv`.
     pub trace: bool,
     /// The command line, recorded in `run.json`.
     pub command: Vec<String>,
-    /// Threads for the replications; all cores when `None`.
+    /// Threads for the replications (1 to `MAX_THREADS`); all cores when `None`.
     pub threads: Option<usize>,
+    /// Raised to stop the run early; nothing is then put in place.
+    pub interrupt: Interrupt,
 }
 
 /// What a finished run reports.
 #[derive(Clone, Debug)]
 pub struct RunOutcome {
     /// Metrics of each replication, in replication order.
-    pub metrics: Vec<Vec<Metric>>,
+    pub metrics: ReplicationMetrics,
+    /// Job rows written, over all replications.
     pub jobs: u64,
+    /// The output directory.
     pub out: PathBuf,
+    /// [s]
     pub wall_time_seconds: f64,
 }
 
@@ -53,6 +79,10 @@ pub struct RunOutcome {
 pub enum RunError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
+    #[error("stopped early")]
+    Interrupted(#[from] Interrupted),
+    #[error(transparent)]
+    Threads(#[from] ThreadsError),
     #[error("cannot write {path}")]
     Io {
         path: PathBuf,
@@ -61,117 +91,172 @@ pub enum RunError {
     },
 }
 
-/// Runs every replication of `scenario` and writes the output directory.
+/// A thread count that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ThreadsError {
+    #[error("cannot run on {threads} threads: expected 1 to {MAX_THREADS}")]
+    OutOfRange { threads: usize },
+    #[error("cannot start {threads} threads")]
+    Start {
+        threads: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
+}
+
+/// Runs every replication of `scenario` and writes the output directory
+/// `options.out`.
 pub fn run_to_dir(
     scenario: &Scenario,
     options: &RunOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<RunOutcome, RunError> {
     let started = Instant::now();
-    let target = options.out.clone();
-    let outcome = write_staged(&target, "run.json", |staging| {
-        write_all(scenario, options, staging, progress, started)
-    })?;
-    Ok(RunOutcome {
-        out: target,
+    check_threads(options.threads)?;
+    write_staged(&options.out, RUN_MARKER, &options.interrupt, |dir| {
+        write_run(scenario, options, dir, progress, started)
+    })
+    .map(|outcome| RunOutcome {
+        out: options.out.clone(),
         ..outcome
     })
 }
 
-fn write_all(
+/// Runs `work` on `threads` threads (a pool of its own), or on the current
+/// pool when `None`.
+pub(crate) fn with_threads<R: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> R + Send,
+) -> Result<R, ThreadsError> {
+    let Some(threads) = threads else {
+        return Ok(work());
+    };
+    check_threads(Some(threads))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|source| ThreadsError::Start { threads, source })?;
+    Ok(pool.install(work))
+}
+
+fn check_threads(threads: Option<usize>) -> Result<(), ThreadsError> {
+    match threads {
+        Some(threads) if !(1..=MAX_THREADS).contains(&threads) => {
+            Err(ThreadsError::OutOfRange { threads })
+        }
+        Some(_) | None => Ok(()),
+    }
+}
+
+/// Runs every replication of `scenario` into the existing, empty directory
+/// `dir` (a staging directory, or a part of one: the runs of `sweep` and
+/// `compare`). `options.out` is not used.
+pub(crate) fn write_run(
     scenario: &Scenario,
     options: &RunOptions,
-    dir: &Path,
+    dir: &StagedDir,
     progress: &(dyn Fn(Progress) + Sync),
     started: Instant,
 ) -> Result<RunOutcome, RunError> {
     let n_replications = scenario.simulation.replications;
-    let mut names = vec!["jobs.csv", "drives.csv", "timeseries.csv"];
-    if options.trace {
-        names.push("events.csv");
-    }
-    // Each replication writes its own part files. Whichever replication
-    // completes the next one in order appends the parts to the final files,
-    // so joining overlaps the replications still running, and the output is
-    // the same whatever the thread count.
+    let n_files = if options.trace { 4 } else { 3 };
+    let stop = Stop::new(&options.interrupt);
+    let replications_csv = if n_replications > 1 {
+        let mut file = create_file(dir, REPLICATIONS_CSV)?;
+        file.write_all(REPLICATIONS_HEADER.as_bytes())
+            .map_err(io_error(dir, REPLICATIONS_CSV))?;
+        Some(file)
+    } else {
+        None
+    };
+    // Whichever replication completes the next one in order appends its
+    // parts to the final files (and its metrics to the table), so joining
+    // overlaps the replications still running, and the output is the same
+    // whatever the thread count.
     let joiner = Mutex::new(Joiner {
         next: 0,
-        done: vec![false; n_replications as usize],
+        waiting: (0..n_replications).map(|_| None).collect(),
+        finals: (0..n_files).map(|_| None).collect(),
+        replications_csv,
+        metrics: ReplicationMetrics::new(),
+        jobs: 0,
     });
     // One copy of the scenario that every replication's engine shares.
     let shared = Arc::new(scenario.clone());
-    let run_one = |replication: u32| -> ReplicationResult {
-        let part = |name: &str| dir.join(format!("{name}.part{replication}"));
-        let mut sink = FileSink::create(&part, scenario, options.trace, replication == 0)?;
+    let run_one = |replication: u32| -> Result<(), RunError> {
+        let mut sink = FileSink::new(dir, scenario, replication, options.trace, &stop);
         let mut report = |p: Progress| progress(p);
         let stats = run_replication(&shared, replication, &mut sink, &mut report);
-        sink.finish(dir)?;
-        let jobs_written = sink.jobs_written;
-        let metrics = sink.metrics.finish(&stats);
-        let mut joiner = joiner.lock().expect("no replication panicked");
-        joiner.done[replication as usize] = true;
-        while joiner.done.get(joiner.next as usize) == Some(&true) {
-            for name in &names {
-                append_part(dir, name, joiner.next)?;
-            }
-            joiner.next += 1;
+        let jobs = sink.jobs_written;
+        // Stopped early because another replication failed or the run was
+        // interrupted: nothing of it is joined.
+        let halted = stop.is_set();
+        let (parts, metrics) = sink.finish()?;
+        if halted {
+            return Ok(());
         }
-        Ok((metrics, jobs_written))
+        let mut joiner = joiner.lock().expect("no replication panicked");
+        joiner.waiting[replication as usize] = Some(Finished {
+            parts,
+            metrics: metrics.finish(&stats),
+            jobs,
+        });
+        joiner.join_ready(dir)
     };
     // Workers take replications in order (0, 1, 2, ...), so the next one to
-    // join is usually the next to finish and little is left to join at the end.
+    // join is usually the next to finish and little waits to be joined.
     let next_replication = AtomicU32::new(0);
-    let results: Mutex<Vec<Option<ReplicationResult>>> =
-        Mutex::new((0..n_replications).map(|_| None).collect());
-    let work = || loop {
-        let replication = next_replication.fetch_add(1, Ordering::Relaxed);
-        if replication >= n_replications {
-            break;
+    // The failure of the earliest replication that failed.
+    let first_error: Mutex<Option<(u32, RunError)>> = Mutex::new(None);
+    let work = || {
+        while !stop.is_set() {
+            let replication = next_replication.fetch_add(1, Ordering::Relaxed);
+            if replication >= n_replications {
+                break;
+            }
+            if let Err(error) = run_one(replication) {
+                stop.fail();
+                let mut first = first_error.lock().expect("no replication panicked");
+                if first
+                    .as_ref()
+                    .is_none_or(|&(earliest, _)| replication < earliest)
+                {
+                    *first = Some((replication, error));
+                }
+            }
         }
-        let result = run_one(replication);
-        results.lock().expect("no replication panicked")[replication as usize] = Some(result);
     };
-    let spread = |workers: usize| (0..workers).into_par_iter().for_each(|_| work());
-    match options.threads {
-        Some(threads) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a thread pool");
-            pool.install(|| spread(threads));
-        }
-        None => spread(rayon::current_num_threads()),
+    with_threads(options.threads, || {
+        let workers = rayon::current_num_threads();
+        (0..workers).into_par_iter().for_each(|_| work());
+    })?;
+    if let Some((_, error)) = first_error.into_inner().expect("no replication panicked") {
+        return Err(error);
     }
-    let results: Vec<_> = results
-        .into_inner()
-        .expect("no replication panicked")
-        .into_iter()
-        .map(|result| result.expect("every replication ran"))
-        .collect();
-    let mut per_replication = Vec::with_capacity(results.len());
-    let mut jobs_written = 0;
-    for result in results {
-        let (metrics, jobs) = result?;
-        per_replication.push(metrics);
-        jobs_written += jobs;
+    options.interrupt.check()?;
+    let joiner = joiner.into_inner().expect("no replication panicked");
+    assert_eq!(
+        joiner.next, n_replications,
+        "a replication halts only when another failed or the run was interrupted"
+    );
+    for (file, name) in joiner.finals.into_iter().zip(FILE_NAMES) {
+        finish_file(file.expect("replication 0 made the file"), dir, name)?;
     }
+    if let Some(file) = joiner.replications_csv {
+        finish_file(file, dir, REPLICATIONS_CSV)?;
+    }
+    let metrics = joiner.metrics;
+    let jobs_written = joiner.jobs;
 
-    let create = |name: &str| create_file(&dir.join(name));
-    let in_dir = |name: &str| {
-        let path = dir.join(name);
-        move |source| RunError::Io { path, source }
-    };
-    let mut summary = create("summary.csv")?;
-    if per_replication.len() == 1 {
-        write_summary_single(&mut summary, &per_replication[0]).map_err(in_dir("summary.csv"))?;
+    let mut summary = create_file(dir, "summary.csv")?;
+    if metrics.len() == 1 {
+        write_summary_single(&mut summary, &metrics.replication(0))
+            .map_err(io_error(dir, "summary.csv"))?;
     } else {
-        write_summary_replications(&mut summary, &per_replication)
-            .map_err(in_dir("summary.csv"))?;
-        let mut long = create("replications.csv")?;
-        write_replications_long(&mut long, &per_replication).map_err(in_dir("replications.csv"))?;
-        finish_file(Ok(long), dir, "replications.csv")?;
+        write_summaries(&mut summary, &metrics.summaries())
+            .map_err(io_error(dir, "summary.csv"))?;
     }
-    finish_file(Ok(summary), dir, "summary.csv")?;
+    finish_file(summary, dir, "summary.csv")?;
 
     let wall_time_seconds = started.elapsed().as_secs_f64();
     let info = RunInfo {
@@ -185,188 +270,86 @@ fn write_all(
         resolved_scenario: serde_json::to_value(&scenario.resolved)
             .expect("a TOML table converts to JSON"),
     };
-    let mut run_json = create("run.json")?;
-    write_run_json(&mut run_json, &info).map_err(in_dir("run.json"))?;
-    finish_file(Ok(run_json), dir, "run.json")?;
+    let mut run_json = create_file(dir, RUN_MARKER)?;
+    write_run_json(&mut run_json, &info).map_err(io_error(dir, RUN_MARKER))?;
+    finish_file(run_json, dir, RUN_MARKER)?;
 
     Ok(RunOutcome {
-        metrics: per_replication,
+        metrics,
         jobs: jobs_written,
-        out: dir.to_path_buf(),
+        out: dir.target().to_path_buf(),
         wall_time_seconds,
     })
 }
 
-fn create_file(path: &Path) -> Result<BufWriter<File>, RunError> {
-    File::create(path)
-        .map(|file| BufWriter::with_capacity(1 << 16, file))
-        .map_err(|source| RunError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+/// A replication finished but not yet joined.
+struct Finished {
+    parts: Parts,
+    metrics: Vec<Metric>,
+    /// Job rows written.
+    jobs: u64,
 }
 
-/// One replication's metrics and the number of jobs it wrote.
-type ReplicationResult = Result<(Vec<Metric>, u64), RunError>;
+/// `replications.csv`: every replication's metrics, with several replications.
+const REPLICATIONS_CSV: &str = "replications.csv";
 
-/// Which replications have finished, and the first not yet joined.
+/// The final files, and the replications finished but not yet appended.
 struct Joiner {
+    /// The first replication not yet appended.
     next: u32,
-    done: Vec<bool>,
+    waiting: Vec<Option<Finished>>,
+    /// The final files, made from replication 0's parts.
+    finals: Vec<Option<BufWriter<File>>>,
+    replications_csv: Option<BufWriter<File>>,
+    metrics: ReplicationMetrics,
+    jobs: u64,
 }
 
-/// Appends `name.part<replication>` to `name` and removes it; part 0 (the
-/// one with the header line) becomes `name`.
-fn append_part(dir: &Path, name: &str, replication: u32) -> Result<(), RunError> {
-    let target = dir.join(name);
-    let part = dir.join(format!("{name}.part{replication}"));
-    let io_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| RunError::Io { path, source }
-    };
-    if replication == 0 {
-        return fs::rename(&part, &target).map_err(io_error(&part));
-    }
-    let mut out = fs::OpenOptions::new()
-        .append(true)
-        .open(&target)
-        .map_err(io_error(&target))?;
-    let mut input = File::open(&part).map_err(io_error(&part))?;
-    io::copy(&mut input, &mut out).map_err(io_error(&target))?;
-    fs::remove_file(&part).map_err(io_error(&part))
-}
-
-/// Flushes a finished writer.
-fn finish_file(
-    writer: io::Result<BufWriter<File>>,
-    dir: &Path,
-    name: &str,
-) -> Result<(), RunError> {
-    let error = |source| RunError::Io {
-        path: dir.join(name),
-        source,
-    };
-    // Flushed, not synced: the rename makes the directory appear whole, and
-    // an fsync of every file would cost more than the run on a large output.
-    let mut writer = writer.map_err(error)?;
-    writer.flush().map_err(error)
-}
-
-/// Sends one replication's rows to its part files and to its metrics.
-struct FileSink {
-    jobs: JobsWriter<BufWriter<File>>,
-    drives: DrivesWriter<BufWriter<File>>,
-    timeseries: TimeseriesWriter<BufWriter<File>>,
-    events: Option<EventsWriter<BufWriter<File>>>,
-    metrics: MetricsCollector,
-    jobs_written: u64,
-    /// The first write error; reported when the replication ends.
-    error: Option<io::Error>,
-}
-
-impl FileSink {
-    /// Opens the part files; only the first replication's carry the headers.
-    fn create(
-        part: &dyn Fn(&str) -> PathBuf,
-        scenario: &Scenario,
-        trace: bool,
-        headers: bool,
-    ) -> Result<FileSink, RunError> {
-        let clock = Clock {
-            start_epoch_ms: scenario.simulation.start.timestamp_millis(),
-        };
-        let open = |name: &str| -> Result<(BufWriter<File>, PathBuf), RunError> {
-            let path = part(name);
-            Ok((create_file(&path)?, path))
-        };
-        let failed = |path: PathBuf| move |source| RunError::Io { path, source };
-        let (file, path) = open("jobs.csv")?;
-        let jobs = if headers {
-            JobsWriter::new(file, clock).map_err(failed(path))?
-        } else {
-            JobsWriter::continuing(file, clock)
-        };
-        let (file, path) = open("drives.csv")?;
-        let drives = if headers {
-            DrivesWriter::new(file, clock).map_err(failed(path))?
-        } else {
-            DrivesWriter::continuing(file, clock)
-        };
-        let (file, path) = open("timeseries.csv")?;
-        let timeseries = if headers {
-            TimeseriesWriter::new(file, clock).map_err(failed(path))?
-        } else {
-            TimeseriesWriter::continuing(file, clock)
-        };
-        let events = match (trace, headers) {
-            (false, _) => None,
-            (true, true) => {
-                let (file, path) = open("events.csv")?;
-                Some(EventsWriter::new(file, clock).map_err(failed(path))?)
+impl Joiner {
+    /// Appends every replication whose predecessors are all appended.
+    fn join_ready(&mut self, dir: &StagedDir) -> Result<(), RunError> {
+        while let Some(finished) = self
+            .waiting
+            .get_mut(self.next as usize)
+            .and_then(Option::take)
+        {
+            let parts = finished.parts.into_iter();
+            for ((part, file), name) in parts.zip(&mut self.finals).zip(FILE_NAMES) {
+                match file {
+                    Some(file) => part.append_to(file).map_err(io_error(dir, name))?,
+                    None => {
+                        let made = part.into_file(&dir.file(name));
+                        let made = made.map_err(io_error(dir, name))?;
+                        *file = Some(BufWriter::with_capacity(1 << 16, made));
+                    }
+                }
             }
-            (true, false) => Some(EventsWriter::continuing(open("events.csv")?.0, clock)),
-        };
-        Ok(FileSink {
-            jobs,
-            drives,
-            timeseries,
-            events,
-            metrics: MetricsCollector::new(),
-            jobs_written: 0,
-            error: None,
-        })
-    }
-
-    fn keep(&mut self, result: io::Result<()>) {
-        if let Err(error) = result {
-            self.error.get_or_insert(error);
-        }
-    }
-
-    /// Flushes the part files, reporting the first write error.
-    fn finish(&mut self, dir: &Path) -> Result<(), RunError> {
-        let failed = |source| RunError::Io {
-            path: dir.to_path_buf(),
-            source,
-        };
-        if let Some(error) = self.error.take() {
-            return Err(failed(error));
-        }
-        self.jobs.flush().map_err(failed)?;
-        self.drives.flush().map_err(failed)?;
-        self.timeseries.flush().map_err(failed)?;
-        if let Some(events) = &mut self.events {
-            events.flush().map_err(failed)?;
+            if let Some(file) = &mut self.replications_csv {
+                write_replication_rows(file, self.next as usize, &finished.metrics)
+                    .map_err(io_error(dir, REPLICATIONS_CSV))?;
+            }
+            self.metrics.push(finished.metrics);
+            self.jobs += finished.jobs;
+            self.next += 1;
         }
         Ok(())
     }
 }
 
-impl RecordSink for FileSink {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
-        self.jobs_written += 1;
-        self.metrics.add_job(job, drives);
-        let result = self.jobs.write(job);
-        self.keep(result);
-        for drive in drives {
-            let result = self.drives.write(&job.name, drive);
-            self.keep(result);
-        }
-    }
+fn io_error(dir: &StagedDir, name: &str) -> impl FnOnce(io::Error) -> RunError + use<> {
+    let path = dir.shown(name);
+    move |source| RunError::Io { path, source }
+}
 
-    fn timeseries(&mut self, row: &TimeseriesRow) {
-        let result = self.timeseries.write(row);
-        self.keep(result);
-    }
+fn create_file(dir: &StagedDir, name: &str) -> Result<BufWriter<File>, RunError> {
+    File::create(dir.file(name))
+        .map(|file| BufWriter::with_capacity(1 << 16, file))
+        .map_err(io_error(dir, name))
+}
 
-    fn wants_trace(&self) -> bool {
-        self.events.is_some()
-    }
-
-    fn trace(&mut self, event: &TraceEvent) {
-        if let Some(events) = &mut self.events {
-            let result = events.write(event);
-            self.keep(result);
-        }
-    }
+/// Flushes a finished writer.
+fn finish_file(mut writer: BufWriter<File>, dir: &StagedDir, name: &str) -> Result<(), RunError> {
+    // Flushed, not synced: the rename makes the directory appear whole, and
+    // an fsync of every file would cost more than the run on a large output.
+    writer.flush().map_err(io_error(dir, name))
 }

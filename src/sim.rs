@@ -63,12 +63,16 @@ pub struct Progress {
 /// Events between two progress reports.
 const PROGRESS_EVERY: u64 = 65_536;
 
+/// Events between two checks of `RecordSink::stopped`.
+const STOP_CHECK_EVERY: u64 = 4_096;
+
 /// Runs one replication of `scenario` to its end, sending rows to `sink`.
 ///
 /// The run goes on while jobs are in memory or the arrival process has more
 /// to create, up to `horizon + drain_limit`; it ends at the last event
 /// handled, or at that limit when jobs are still open (they are written
-/// `unfinished`).
+/// `unfinished`). A sink that says it has `stopped` ends the run at once,
+/// with nothing more written and default statistics.
 pub fn run_replication(
     scenario: &Arc<Scenario>,
     replication: u32,
@@ -88,7 +92,11 @@ pub fn run_replication(
             Some(time) if time <= run_end => engine.step(),
             _ => break,
         };
-        if engine.events_handled().is_multiple_of(PROGRESS_EVERY) {
+        let handled = engine.events_handled();
+        if handled.is_multiple_of(STOP_CHECK_EVERY) && engine.sink().stopped() {
+            return RunStats::default();
+        }
+        if handled.is_multiple_of(PROGRESS_EVERY) {
             progress(report(&engine));
         }
     }

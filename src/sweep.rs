@@ -80,13 +80,15 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::output_dir::{OutputDirError, write_staged};
-use crate::report::{Metric, UnitKind, show_value, summarize_replications, write_number};
-use crate::run::{RunError, RunOptions, run_to_dir};
+use crate::interrupt::{Interrupt, Interrupted};
+use crate::output_dir::{OutputDirError, StagedDir, write_staged};
+use crate::report::{UnitKind, show_value, write_number};
+use crate::run::{ReplicationMetrics, RunError, RunOptions, ThreadsError, with_threads, write_run};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Progress;
 
@@ -171,6 +173,10 @@ pub enum PlanError {
 pub enum SweepError {
     #[error(transparent)]
     Output(#[from] OutputDirError),
+    #[error("stopped early")]
+    Interrupted(#[from] Interrupted),
+    #[error(transparent)]
+    Threads(#[from] ThreadsError),
     /// One point's run failed.
     #[error("sweep point {point}")]
     Run {
@@ -226,6 +232,8 @@ pub struct SweepOptions {
     pub command: Vec<String>,
     /// Threads for points and replications; all cores when `None`.
     pub threads: Option<usize>,
+    /// Raised to stop the sweep early; nothing is then put in place.
+    pub interrupt: Interrupt,
 }
 
 /// What one replication of one point reported (as often as a run reports).
@@ -259,7 +267,7 @@ pub struct PointOutcome {
     pub values: Vec<String>,
     pub dir_name: String,
     /// Metrics of each replication, in replication order.
-    pub metrics: Vec<Vec<Metric>>,
+    pub metrics: ReplicationMetrics,
 }
 
 impl FromStr for Vary {
@@ -399,7 +407,7 @@ pub fn run_sweep(
 ) -> Result<SweepOutcome, SweepError> {
     let started = Instant::now();
     let target = options.out.clone();
-    let (points, jobs) = write_staged(&target, "sweep.csv", |staging| {
+    let (points, jobs) = write_staged(&target, SWEEP_CSV, &options.interrupt, |staging| {
         write_all(plan, options, staging, progress)
     })?;
     Ok(SweepOutcome {
@@ -433,7 +441,7 @@ pub fn write_sweep_csv<W: Write>(
     for point in points {
         assert_eq!(point.values.len(), keys.len(), "one value per varied key");
         if several {
-            for summary in summarize_replications(&point.metrics) {
+            for summary in point.metrics.summaries() {
                 record.clear();
                 record.extend(point.values.iter().cloned());
                 record.push(summary.name);
@@ -447,7 +455,7 @@ pub fn write_sweep_csv<W: Write>(
             }
         } else {
             assert_eq!(point.metrics.len(), 1, "one replication per point");
-            for metric in &point.metrics[0] {
+            for metric in &point.metrics.replication(0) {
                 record.clear();
                 record.extend(point.values.iter().cloned());
                 record.push(metric.name.clone());
@@ -476,7 +484,7 @@ pub fn summary_table(outcome: &SweepOutcome) -> String {
             .collect(),
     ];
     for point in &outcome.points {
-        let summaries = summarize_replications(&point.metrics);
+        let summaries = point.metrics.summaries();
         let mean = |name: &str| {
             summaries
                 .iter()
@@ -517,67 +525,103 @@ pub fn summary_table(outcome: &SweepOutcome) -> String {
 fn write_all(
     plan: &SweepPlan,
     options: &SweepOptions,
-    dir: &Path,
+    dir: &StagedDir,
     progress: &(dyn Fn(SweepProgress<'_>) + Sync),
 ) -> Result<(Vec<PointOutcome>, u64), SweepError> {
-    let run_point =
-        |(index, point): (usize, &SweepPoint)| -> Result<(PointOutcome, u64), SweepError> {
-            let run_options = RunOptions {
-                out: dir.join(&point.dir_name),
-                trace: false,
-                command: options.command.clone(),
-                // The replications share the sweep's thread pool.
-                threads: None,
-            };
-            let report = |replication: Progress| {
-                progress(SweepProgress {
-                    index,
-                    point,
-                    replication,
-                })
-            };
-            let outcome = run_to_dir(&point.scenario, &run_options, &report).map_err(|source| {
-                SweepError::Run {
-                    point: describe_point(&plan.keys, &point.values),
-                    source,
-                }
-            })?;
-            let result = PointOutcome {
-                values: point.values.clone(),
-                dir_name: point.dir_name.clone(),
-                metrics: outcome.metrics,
-            };
-            Ok((result, outcome.jobs))
+    let total = plan.points.len();
+    // After a failed point, the points not yet started are skipped.
+    let failed = AtomicBool::new(false);
+    // `None`: skipped, because another point failed.
+    let run_point = |(index, point): (usize, &SweepPoint)| -> PointResult {
+        options.interrupt.check()?;
+        if failed.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let run_dir = dir.subdir(&point.dir_name);
+        let fail = |source: RunError| {
+            failed.store(true, Ordering::Relaxed);
+            SweepError::Run {
+                point: describe_point(&plan.keys, &point.values),
+                source,
+            }
         };
-    let run_all = || -> Vec<Result<(PointOutcome, u64), SweepError>> {
-        plan.points.par_iter().enumerate().map(run_point).collect()
+        fs::create_dir(run_dir.path()).map_err(|source| {
+            fail(RunError::Io {
+                path: run_dir.target().to_path_buf(),
+                source,
+            })
+        })?;
+        let run_options = RunOptions {
+            out: run_dir.target().to_path_buf(),
+            trace: false,
+            command: options.command.clone(),
+            // The replications share the sweep's thread pool.
+            threads: None,
+            interrupt: options.interrupt.clone(),
+        };
+        let report = |replication: Progress| {
+            progress(SweepProgress {
+                index,
+                point,
+                replication,
+            })
+        };
+        let outcome = write_run(
+            &point.scenario,
+            &run_options,
+            &run_dir,
+            &report,
+            Instant::now(),
+        )
+        .map_err(fail)?;
+        let result = PointOutcome {
+            values: point.values.clone(),
+            dir_name: point.dir_name.clone(),
+            metrics: outcome.metrics,
+        };
+        Ok(Some((result, outcome.jobs)))
     };
-    let results = match options.threads {
-        Some(threads) => rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("a thread pool")
-            .install(run_all),
-        None => run_all(),
-    };
+    let results = with_threads(options.threads, || {
+        plan.points
+            .par_iter()
+            .enumerate()
+            .map(run_point)
+            .collect::<Vec<PointResult>>()
+    })?;
+    options.interrupt.check()?;
     let mut points = Vec::with_capacity(results.len());
     let mut jobs = 0;
     for result in results {
-        let (point, point_jobs) = result?;
-        points.push(point);
-        jobs += point_jobs;
+        if let Some((point, point_jobs)) = result? {
+            points.push(point);
+            jobs += point_jobs;
+        }
     }
+    assert_eq!(
+        points.len(),
+        total,
+        "points are skipped only after a failure"
+    );
 
-    let path = dir.join(SWEEP_CSV);
+    let path = dir.file(SWEEP_CSV);
+    let shown = dir.shown(SWEEP_CSV);
     let file = fs::File::create(&path).map_err(|source| SweepError::Io {
-        path: path.clone(),
+        path: shown.clone(),
         source,
     })?;
     let several = plan.max_replications() > 1;
-    write_sweep_csv(io::BufWriter::new(file), &plan.keys, &points, several)
-        .map_err(|source| SweepError::Io { path, source })?;
+    write_sweep_csv(io::BufWriter::new(file), &plan.keys, &points, several).map_err(|source| {
+        SweepError::Io {
+            path: shown,
+            source,
+        }
+    })?;
     Ok((points, jobs))
 }
+
+/// One point's outcome and its jobs; `None` when it was skipped because
+/// another point failed.
+type PointResult = Result<Option<(PointOutcome, u64)>, SweepError>;
 
 /// A summary value as `summary.csv` writes it; empty when absent.
 fn number(value: Option<f64>) -> String {
@@ -756,6 +800,7 @@ fn unique_name(name: String, taken: &mut Vec<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Metric;
 
     #[test]
     fn vary_values_split_at_top_level_commas() {
@@ -978,12 +1023,12 @@ mod tests {
             PointOutcome {
                 values: vec![r#"["Creating","Shipping"]"#.into()],
                 dir_name: "a".into(),
-                metrics: vec![metrics(10.0)],
+                metrics: vec![metrics(10.0)].into(),
             },
             PointOutcome {
                 values: vec!["[]".into()],
                 dir_name: "b".into(),
-                metrics: vec![metrics(2.5)],
+                metrics: vec![metrics(2.5)].into(),
             },
         ];
         let mut single = Vec::new();
@@ -1000,7 +1045,7 @@ mod tests {
         let several_points = vec![PointOutcome {
             values: vec!["[]".into()],
             dir_name: "b".into(),
-            metrics: vec![metrics(1.0), metrics(3.0)],
+            metrics: vec![metrics(1.0), metrics(3.0)].into(),
         }];
         let mut several = Vec::new();
         write_sweep_csv(&mut several, &keys, &several_points, true).unwrap();

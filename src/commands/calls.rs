@@ -5,10 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
+use impexsim::fixtures::FixturesError;
+
 use crate::cli;
 use crate::commands::{load_scenario, seeded_overrides};
 use crate::console::{errln, outln};
 use crate::progress::{RunShape, Tracker};
+use crate::signals::interrupt_on_signals;
 
 pub fn calls(args: cli::CallsArgs) -> Result<()> {
     use impexsim::fixtures::{calls_to_path, write_calls};
@@ -19,6 +22,7 @@ pub fn calls(args: cli::CallsArgs) -> Result<()> {
         PathBuf::from("output").join(format!("{}-calls.jsonl", scenario.simulation.name))
     });
     let context = || format!("calls of scenario {:?} failed", scenario.simulation.name);
+    let interrupt = interrupt_on_signals();
     let shape = RunShape {
         replications: 1,
         ..RunShape::of(&scenario, "")
@@ -28,10 +32,11 @@ pub fn calls(args: cli::CallsArgs) -> Result<()> {
     let to_stdout = out.as_os_str() == "-";
     let outcome = if to_stdout {
         let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        match write_calls(&scenario, stdout, &mut on_progress) {
+        match write_calls(&scenario, stdout, &interrupt, &mut on_progress) {
             Ok((_, outcome)) => outcome,
-            // The reader has gone (`| head`): stop quietly, as a filter does.
-            Err(error) if error.kind() == ErrorKind::BrokenPipe => {
+            // The reader has all it wanted (`| head`): stop quietly, as
+            // ripgrep does, with success.
+            Err(FixturesError::Stream(error)) if error.kind() == ErrorKind::BrokenPipe => {
                 tracker.finish();
                 return Ok(());
             }
@@ -42,7 +47,8 @@ pub fn calls(args: cli::CallsArgs) -> Result<()> {
             }
         }
     } else {
-        calls_to_path(&scenario, &out, &mut on_progress).with_context(context)?
+        calls_to_path(&scenario, &out, args.force, &interrupt, &mut on_progress)
+            .with_context(context)?
     };
     tracker.finish();
     if !args.quiet {

@@ -50,6 +50,7 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
         out,
         command: std::env::args().collect(),
         threads: args.threads.map(usize::from),
+        interrupt: crate::signals::interrupt_on_signals(),
     };
 
     let tracker = Tracker::new(

@@ -8,6 +8,7 @@ use crate::cli;
 use crate::commands::{UsageError, load_scenario, seeded_overrides};
 use crate::console::outln;
 use crate::progress::{RunShape, Tracker};
+use crate::signals::interrupt_on_signals;
 
 pub fn fixtures(args: cli::FixturesArgs) -> Result<()> {
     use impexsim::fixtures::{Selection, fixtures_to_dir, parse_event, parse_instant};
@@ -30,7 +31,13 @@ pub fn fixtures(args: cli::FixturesArgs) -> Result<()> {
             .collect::<Result<_, _>>()
             .map_err(usage)?,
         max_jobs: args.jobs,
-        cover: args.cover,
+        // Every job of a year of the baseline is some 400 MB: without a
+        // choice of jobs, a covering few.
+        cover: args.cover
+            || (!args.all
+                && args.jobs.is_none()
+                && args.at.is_empty()
+                && args.where_events.is_empty()),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("{}-fixtures", scenario.simulation.name))
@@ -41,7 +48,8 @@ pub fn fixtures(args: cli::FixturesArgs) -> Result<()> {
     };
     let tracker = Tracker::new(vec![shape], args.quiet);
     let mut on_progress = |progress| tracker.update(0, progress);
-    let outcome = fixtures_to_dir(&scenario, &selection, &out, &mut on_progress)
+    let interrupt = interrupt_on_signals();
+    let outcome = fixtures_to_dir(&scenario, &selection, &out, &interrupt, &mut on_progress)
         .with_context(|| format!("fixtures of scenario {:?} failed", scenario.simulation.name))?;
     tracker.finish();
     if !args.quiet {

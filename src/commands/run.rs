@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use impexsim::report::{Metric, human_summary, summarize_replications};
+use impexsim::report::{Metric, human_summary};
 use impexsim::run::{RunOptions, run_to_dir};
 
 use crate::cli::RunArgs;
@@ -12,6 +12,7 @@ use crate::commands::{UsageError, load_scenario};
 use crate::console::{out, outln};
 use crate::json_summary::{RunSummary, to_text};
 use crate::progress::{RunShape, Tracker};
+use crate::signals::interrupt_on_signals;
 
 pub fn run(args: RunArgs) -> Result<()> {
     if args.replications == Some(0) {
@@ -34,6 +35,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         trace: args.trace,
         command: std::env::args().collect(),
         threads: args.threads.map(usize::from),
+        interrupt: interrupt_on_signals(),
     };
 
     let tracker = Tracker::new(vec![RunShape::of(&scenario, "")], args.quiet);
@@ -45,10 +47,12 @@ pub fn run(args: RunArgs) -> Result<()> {
         outln!("{}", to_text(&RunSummary::new(&scenario, &outcome)));
     } else if !args.quiet {
         if outcome.metrics.len() == 1 {
-            out!("{}", human_summary(&outcome.metrics[0]));
+            out!("{}", human_summary(&outcome.metrics.replication(0)));
         } else {
             // Means across replications; summary.csv has their intervals.
-            let means: Vec<Metric> = summarize_replications(&outcome.metrics)
+            let means: Vec<Metric> = outcome
+                .metrics
+                .summaries()
                 .into_iter()
                 .map(|metric| Metric {
                     name: metric.name,

@@ -9,6 +9,7 @@ use crate::commands::UsageError;
 use crate::console::{errln, out, outln};
 use crate::json_summary::{SweepSummary, to_text};
 use crate::progress::{RunShape, Tracker};
+use crate::signals::interrupt_on_signals;
 
 pub fn sweep(args: cli::SweepArgs) -> Result<()> {
     use impexsim::sweep::{
@@ -51,6 +52,7 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
         out,
         command: std::env::args().collect(),
         threads: args.threads.map(usize::from),
+        interrupt: interrupt_on_signals(),
     };
 
     let shapes = plan

@@ -135,12 +135,17 @@ pub fn write_summary_single<W: Write>(mut out: W, metrics: &[Metric]) -> io::Res
 /// `summary.csv` of several replications:
 /// `metric,mean,stddev,ci95_low,ci95_high,n`.
 pub fn write_summary_replications<W: Write>(
-    mut out: W,
+    out: W,
     per_replication: &[Vec<Metric>],
 ) -> io::Result<()> {
+    write_summaries(out, &summarize_replications(per_replication))
+}
+
+/// `summary.csv` of several replications from their summaries.
+pub fn write_summaries<W: Write>(mut out: W, summaries: &[MetricSummary]) -> io::Result<()> {
     let mut text = String::from("metric,mean,stddev,ci95_low,ci95_high,n\n");
-    for MetricSummary { name, summary } in summarize_replications(per_replication) {
-        text.push_str(&name);
+    for MetricSummary { name, summary } in summaries {
+        text.push_str(name);
         text.push(',');
         push_optional(&mut text, summary.mean);
         text.push(',');
@@ -161,16 +166,30 @@ pub fn write_replications_long<W: Write>(
     mut out: W,
     per_replication: &[Vec<Metric>],
 ) -> io::Result<()> {
-    let mut text = String::from("replication,metric,value\n");
+    out.write_all(REPLICATIONS_HEADER.as_bytes())?;
     for (replication, metrics) in per_replication.iter().enumerate() {
-        for metric in metrics {
-            let _ = write!(text, "{replication},{},", metric.name);
-            push_optional(&mut text, metric.value);
-            text.push('\n');
-        }
+        write_replication_rows(&mut out, replication, metrics)?;
     }
-    out.write_all(text.as_bytes())?;
     out.flush()
+}
+
+/// The header line of `replications.csv`, with its line break.
+pub const REPLICATIONS_HEADER: &str = "replication,metric,value\n";
+
+/// One replication's rows of `replications.csv`, for writing it as
+/// replications finish.
+pub fn write_replication_rows<W: Write>(
+    mut out: W,
+    replication: usize,
+    metrics: &[Metric],
+) -> io::Result<()> {
+    let mut text = String::new();
+    for metric in metrics {
+        let _ = write!(text, "{replication},{},", metric.name);
+        push_optional(&mut text, metric.value);
+        text.push('\n');
+    }
+    out.write_all(text.as_bytes())
 }
 
 /// `run.json`: pretty JSON, keys in `RunInfo`'s field order, ending in a line

@@ -21,6 +21,11 @@ pub trait RecordSink {
     /// will be created before it (called after each batch of written jobs
     /// when history is on): what happened before `time` is complete.
     fn watermark(&mut self, _time: SimTime) {}
+    /// Whether the run should stop early (a write failed, or the command was
+    /// interrupted); the batch driver asks every few thousand events.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 impl<T: RecordSink + ?Sized> RecordSink for &mut T {
@@ -46,5 +51,9 @@ impl<T: RecordSink + ?Sized> RecordSink for &mut T {
 
     fn watermark(&mut self, time: SimTime) {
         (**self).watermark(time);
+    }
+
+    fn stopped(&self) -> bool {
+        (**self).stopped()
     }
 }

@@ -195,7 +195,7 @@ fn log_uri_parts(uri: &str) -> (String, String, String, String, String) {
 /// 0..100 and non-decreasing over a job's snapshots)".
 #[test]
 fn snapshots_follow_spec_1_4() {
-    let fixtures = fixtures("fixtures_errors.toml", &["--on-change"]);
+    let fixtures = fixtures("fixtures_errors.toml", &["--on-change", "--all"]);
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     for (job, snapshots) in fixtures.by_job() {
         let mut job_percent = 0;
@@ -324,7 +324,7 @@ fn snapshots_follow_spec_1_4() {
 /// common random numbers).
 #[test]
 fn snapshots_agree_with_the_run() {
-    let fixtures = fixtures("fixtures_errors.toml", &["--on-change"]);
+    let fixtures = fixtures("fixtures_errors.toml", &["--on-change", "--all"]);
     let run = run_scenario("fixtures_errors.toml", &[]);
     let jobs: BTreeMap<&str, &Row> = run.jobs.iter().map(|r| (r.get("job"), r)).collect();
     let drives: BTreeMap<(&str, &str), &Row> = run
@@ -565,7 +565,7 @@ fn call_streams_are_legal_sequences() {
 #[test]
 fn polls_expect_what_the_snapshots_show() {
     let (_, lines) = calls("fixtures_errors.toml", &[]);
-    let fixtures = fixtures("fixtures_errors.toml", &["--on-change"]);
+    let fixtures = fixtures("fixtures_errors.toml", &["--on-change", "--all"]);
     let mut states: BTreeMap<String, Vec<(DateTime<Utc>, String)>> = BTreeMap::new();
     for row in &fixtures.index {
         states
@@ -712,7 +712,7 @@ fn where_and_jobs_pick_jobs_that_met_the_event() {
 #[test]
 fn cover_shows_every_state_and_event() {
     let run = run_scenario("fixtures_errors.toml", &[]);
-    let everything = fixtures("fixtures_errors.toml", &["--on-change"]);
+    let everything = fixtures("fixtures_errors.toml", &["--on-change", "--all"]);
     let cover = fixtures("fixtures_errors.toml", &["--cover"]);
     let features = |fixtures: &Fixtures| -> BTreeSet<String> {
         let jobs = fixtures.jobs();

@@ -25,6 +25,8 @@
 //!   sentences about the outputs hold.
 //! - `help`: help wrapped to the terminal, exit codes, completions, man page.
 //! - `scenario_text`: `scenario show` and `scenario init`.
+//! - `output_safety`: failed writes, signals, a second writer, targets that
+//!   cannot be replaced, and default output paths.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -40,6 +42,7 @@ mod fixtures;
 mod formats;
 mod golden;
 mod help;
+mod output_safety;
 mod queueing;
 mod replications;
 mod rules;
