@@ -36,6 +36,10 @@ pub enum Command {
     /// Properties, Get Job polls) as JSON Lines in time order.
     #[command(after_help = CALLS_EXAMPLE)]
     Calls(CallsArgs),
+    /// Write a self-contained HTML report with charts (report.html) of an
+    /// output directory of run, sweep or compare.
+    #[command(after_help = REPORT_EXAMPLE)]
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -60,6 +64,9 @@ pub struct RunArgs {
     /// Also write every state transition to events.csv.
     #[arg(long)]
     pub trace: bool,
+    /// Also write report.html, charts of the results, into the output directory.
+    #[arg(long)]
+    pub report: bool,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
@@ -117,6 +124,10 @@ pub struct CompareArgs {
     /// Threads for the replications [default: all cores]; the output does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// Also write report.html (PASS/FAIL, differences, CDFs) into the output
+    /// directory, also when a guard fails.
+    #[arg(long)]
+    pub report: bool,
     /// No progress bar and no table on the terminal (guard lines still print).
     #[arg(long, short)]
     pub quiet: bool,
@@ -155,6 +166,10 @@ pub struct SweepArgs {
     /// Threads for points and replications [default: all cores]; the output does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// Also write report.html, the metrics against the varied keys, into the
+    /// sweep directory.
+    #[arg(long)]
+    pub report: bool,
     /// No progress bar and no table on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
@@ -226,6 +241,32 @@ pub struct CallsArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
     /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const REPORT_EXAMPLE: &str = "\
+Examples:
+  impexsim report output/baseline                 # writes output/baseline/report.html
+  impexsim report output/baseline-sweep --metric end_to_end_days.p99 --metric copy.utilisation
+  impexsim run --report                           # the same, right after the run
+The page is one file (inline SVG and CSS, nothing fetched), the same bytes
+for the same directory. Exit code 2 when DIR is not an impexsim output.";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output directory of impexsim run, sweep or compare.
+    pub dir: PathBuf,
+    /// Where to write the report [default: DIR/report.html].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A metric of summary.csv that a sweep report charts (repeatable)
+    /// [default: end_to_end_days.p90, copy.utilisation,
+    /// copy.queue_wait_days.mean, drives_on_site.peak, jobs.expired.fraction,
+    /// jobs.closed.fraction].
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub metrics: Vec<String>,
+    /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -20,6 +20,7 @@
 pub mod compare;
 pub mod dist;
 pub mod fixtures;
+pub mod html_report;
 pub mod model;
 pub mod output_dir;
 pub mod record;

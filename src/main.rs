@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::compare(args),
         Command::Fixtures(args) => commands::fixtures::fixtures(args),
         Command::Calls(args) => commands::calls::calls(args),
+        Command::Report(args) => commands::report::report(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -49,6 +50,9 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         cause.downcast_ref::<ScenarioError>().is_some()
             || cause.downcast_ref::<UsageError>().is_some()
             || cause.is::<impexsim::compare::InputError>()
+            || cause
+                .downcast_ref::<impexsim::html_report::ReportError>()
+                .is_some_and(impexsim::html_report::ReportError::is_bad_input)
     });
     if bad_input { 2 } else { 1 }
 }

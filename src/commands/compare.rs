@@ -71,6 +71,9 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
         )
     })?;
     bar.finish_and_clear();
+    if args.report {
+        crate::commands::report::write_into(&comparison.out, args.quiet)?;
+    }
 
     if !args.quiet {
         err!("{}", comparison_table(&comparison));

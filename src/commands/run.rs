@@ -51,6 +51,9 @@ pub fn run(args: RunArgs) -> Result<()> {
     let outcome = run_to_dir(&scenario, &options, &on_progress)
         .with_context(|| format!("run of scenario {:?} failed", scenario.simulation.name))?;
     bar.finish_and_clear();
+    if args.report {
+        crate::commands::report::write_into(&outcome.out, args.quiet)?;
+    }
 
     if !args.quiet {
         if outcome.metrics.len() == 1 {

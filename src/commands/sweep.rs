@@ -71,6 +71,9 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
     let outcome = run_sweep(&plan, &options, &on_point)
         .with_context(|| format!("sweep of scenario {:?} failed", plan.base.simulation.name))?;
     bar.finish_and_clear();
+    if args.report {
+        crate::commands::report::write_into(&outcome.out, args.quiet)?;
+    }
 
     if !args.quiet {
         err!("{}", impexsim::sweep::summary_table(&outcome));

@@ -12,6 +12,10 @@
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `report`: the HTML reports of a run, a sweep and a comparison, read as
+//!   text: charts, axis titles, series and points; determinism; bad input.
+//! - `report_browser`: the same reports rendered by headless chromium, every
+//!   chart found drawn on the screenshot.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -24,6 +28,8 @@ mod determinism;
 mod fixtures;
 mod queueing;
 mod replications;
+mod report;
+mod report_browser;
 mod rules;
 mod sweep;
 
