@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn metric_units_follow_the_naming_scheme() {
-        let check = |name: &str, unit: &str, scale: f64| {
+        let check = |name: &str, unit: &'static str, scale: f64| {
             assert_eq!(metric_unit(name), MetricUnit { unit, scale }, "{name}");
         };
         check("jobs.total", "jobs", 1.0);

@@ -25,11 +25,12 @@ p.note, figcaption { color: #4b5563; font-size: 12.5px; line-height: 18px; }
 figure { margin: 0; }
 figure svg { display: block; }
 figcaption { margin-top: 4px; }
-table { border-collapse: collapse; margin: 6px 0 12px; }
+table { border-collapse: collapse; margin: 6px 0 12px; max-width: 1180px; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #c3cad3; text-align: left; vertical-align: top; }
-th { background: #dde3ea; font-weight: 600; }
+th { background: #dde3ea; font-weight: 600; overflow-wrap: anywhere; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.alert td { color: #9c3d00; font-weight: 600; }
+td.code { overflow-wrap: anywhere; }
 code, td.code { font-family: ui-monospace, 'DejaVu Sans Mono', monospace; font-size: 12.5px; line-height: 20px; }
 dl.facts { display: grid; grid-template-columns: max-content auto; gap: 2px 18px; margin: 8px 0; }
 dl.facts dt { color: #4b5563; }

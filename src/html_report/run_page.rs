@@ -114,8 +114,13 @@ pub(super) fn render(dir: &Path) -> Result<String, InputError> {
         id: "chart-outcomes".into(),
         svg: charts::bar_chart(&outcome_chart(&summary)),
         caption: format!(
-            "Share of the {} jobs created after the warm-up by how they ended.",
-            optional(summary.get("jobs.total").mean)
+            "How the jobs created after the warm-up ended; jobs: {}{}.",
+            optional(summary.get("jobs.total").mean),
+            if several {
+                " a replication, on average"
+            } else {
+                ""
+            }
         ),
     }];
     if end_to_end.is_empty() {

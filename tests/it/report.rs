@@ -55,7 +55,7 @@ pub fn small_run() -> Report {
     with_report(&["run", &data_arg("report_small.toml")], 0)
 }
 
-/// A one-key sweep of `report_small.toml`, 2 replications a point.
+/// A one-key sweep of `report_small.toml`, 5 replications a point.
 pub fn small_sweep() -> Report {
     with_report(
         &[
@@ -64,7 +64,7 @@ pub fn small_sweep() -> Report {
             "--vary",
             "datacenter.copy_stations=24,48,96",
             "--replications",
-            "2",
+            "5",
         ],
         0,
     )

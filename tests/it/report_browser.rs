@@ -219,8 +219,8 @@ fn every_chart_of_each_report_is_drawn_in_chromium() {
         // Written past the test harness's capture, so the reason shows.
         let _ = writeln!(
             std::io::stderr(),
-            "every_chart_of_each_report_is_drawn_in_chromium: skipped: chromium is not \
-             installed (.ci/run installs Debian's `chromium`; IMPEXSIM_CHROMIUM names another)"
+            "every_chart_of_each_report_is_drawn_in_chromium: skipped: no chromium found \
+             (.ci/run installs Debian's `chromium`; IMPEXSIM_CHROMIUM names another)"
         );
         return;
     };
