@@ -90,6 +90,10 @@ pub enum Command {
     /// Print the manual page (roff), or write one page per command.
     #[command(after_help = MAN_EXAMPLE)]
     Man(ManArgs),
+    /// Write a self-contained HTML report with charts (report.html) of an
+    /// output directory of run, sweep or compare.
+    #[command(after_help = REPORT_EXAMPLE)]
+    Report(ReportArgs),
 }
 
 const RUN_EXAMPLE: &str = "\
@@ -126,6 +130,9 @@ pub struct RunArgs {
     /// human one: one JSON document (schemas/summary.schema.json).
     #[arg(long)]
     pub json: bool,
+    /// Also write report.html, charts of the results, into the output directory.
+    #[arg(long)]
+    pub report: bool,
     /// No progress bar and no summary on the terminal (--json still prints).
     #[arg(long, short)]
     pub quiet: bool,
@@ -196,6 +203,10 @@ pub struct CompareArgs {
     /// table and guard lines: one JSON document (schemas/summary.schema.json).
     #[arg(long)]
     pub json: bool,
+    /// Also write report.html (PASS/FAIL, differences, CDFs) into the output
+    /// directory, also when a guard fails.
+    #[arg(long)]
+    pub report: bool,
     /// No progress bar and no table on the terminal (guard lines and --json still print).
     #[arg(long, short)]
     pub quiet: bool,
@@ -239,6 +250,10 @@ pub struct SweepArgs {
     /// table: one JSON document (schemas/summary.schema.json).
     #[arg(long)]
     pub json: bool,
+    /// Also write report.html, the metrics against the varied keys, into the
+    /// sweep directory.
+    #[arg(long)]
+    pub report: bool,
     /// No progress bar and no table on the terminal (--json still prints).
     #[arg(long, short)]
     pub quiet: bool,
@@ -320,6 +335,32 @@ pub struct CallsArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
     /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const REPORT_EXAMPLE: &str = "\
+Examples:
+  impexsim report output/baseline                 # writes output/baseline/report.html
+  impexsim report output/baseline-sweep --metric end_to_end_days.p99 --metric copy.utilisation
+  impexsim run --report                           # the same, right after the run
+The page is one file (inline SVG and CSS, nothing fetched), the same bytes
+for the same directory. Exit code 2 when DIR is not an impexsim output.";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The output directory of impexsim run, sweep or compare.
+    pub dir: PathBuf,
+    /// Where to write the report [default: DIR/report.html].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A metric of summary.csv that a sweep report charts (repeatable)
+    /// [default: end_to_end_days.p90, copy.utilisation,
+    /// copy.queue_wait_days.mean, drives_on_site.peak, jobs.expired.fraction,
+    /// jobs.closed.fraction].
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub metrics: Vec<String>,
+    /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
 }

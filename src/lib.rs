@@ -19,10 +19,13 @@
 //! - `sweep`: a scenario run over a cross product of `--vary` values.
 //! - `fixtures`: Get Job responses and customer call streams rebuilt from
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
+//! - `html_report`: the self-contained HTML report (charts) of a run, sweep
+//!   or compare output directory (`impexsim report`, `--report`).
 
 pub mod compare;
 pub mod dist;
 pub mod fixtures;
+pub mod html_report;
 pub mod interrupt;
 pub mod model;
 pub mod output_dir;

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Scenario(args) => commands::scenario::scenario(args),
         Command::Completions(args) => commands::completions::completions(args),
         Command::Man(args) => commands::man::man(args),
+        Command::Report(args) => commands::report::report(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -68,6 +69,9 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         cause.downcast_ref::<ScenarioError>().is_some()
             || cause.downcast_ref::<UsageError>().is_some()
             || cause.is::<impexsim::compare::InputError>()
+            || cause
+                .downcast_ref::<impexsim::html_report::ReportError>()
+                .is_some_and(impexsim::html_report::ReportError::is_bad_input)
     });
     if bad_input { 2 } else { 1 }
 }

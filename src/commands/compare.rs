@@ -74,6 +74,9 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
         )
     })?;
     tracker.finish();
+    if args.report {
+        crate::commands::report::write_into(&comparison.out, args.quiet)?;
+    }
 
     if args.json {
         // The verdicts are in the document; standard output carries nothing else.

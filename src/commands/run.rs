@@ -42,6 +42,9 @@ pub fn run(args: RunArgs) -> Result<()> {
     let outcome = run_to_dir(&scenario, &options, &|progress| tracker.update(0, progress))
         .with_context(|| format!("run of scenario {:?} failed", scenario.simulation.name))?;
     tracker.finish();
+    if args.report {
+        crate::commands::report::write_into(&outcome.out, args.quiet)?;
+    }
 
     if args.json {
         outln!("{}", to_text(&RunSummary::new(&scenario, &outcome)));

@@ -66,6 +66,9 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
     let outcome = run_sweep(&plan, &options, &on_progress)
         .with_context(|| format!("sweep of scenario {:?} failed", plan.base.simulation.name))?;
     tracker.finish();
+    if args.report {
+        crate::commands::report::write_into(&outcome.out, args.quiet)?;
+    }
 
     if args.json {
         outln!("{}", to_text(&SweepSummary::new(&plan, &outcome)));

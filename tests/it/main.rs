@@ -27,6 +27,10 @@
 //! - `scenario_text`: `scenario show` and `scenario init`.
 //! - `output_safety`: failed writes, signals, a second writer, targets that
 //!   cannot be replaced, and default output paths.
+//! - `report`: the HTML reports of a run, a sweep and a comparison, read as
+//!   text: charts, axis titles, series and points; determinism; bad input.
+//! - `report_browser`: the same reports rendered by headless chromium, every
+//!   chart found drawn on the screenshot.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -45,6 +49,8 @@ mod help;
 mod output_safety;
 mod queueing;
 mod replications;
+mod report;
+mod report_browser;
 mod rules;
 mod scenario_text;
 mod sweep;
