@@ -17,4 +17,4 @@ pub mod streams;
 
 pub use engine::{Progress, RecordSink, run_replication};
 pub use queue::EventQueue;
-pub use streams::{JobKey, Purpose, StreamFactory};
+pub use streams::{JobKey, JobKeyError, Purpose, StreamFactory};
