@@ -16,6 +16,8 @@
 //! - `sweep`: a scenario run over a cross product of `--vary` values.
 //! - `fixtures`: Get Job responses and customer call streams rebuilt from
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
+//! - `replay`: the load generator: call streams sent to an HTTP target on
+//!   schedule, answers checked, latency measured from intended send times.
 
 pub mod compare;
 pub mod dist;
@@ -23,6 +25,7 @@ pub mod fixtures;
 pub mod model;
 pub mod output_dir;
 pub mod record;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;
