@@ -4,6 +4,7 @@
 pub mod calls;
 pub mod compare;
 pub mod fixtures;
+pub mod replay;
 pub mod run;
 pub mod sweep;
 pub mod validate;

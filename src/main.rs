@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::compare(args),
         Command::Fixtures(args) => commands::fixtures::fixtures(args),
         Command::Calls(args) => commands::calls::calls(args),
+        Command::Replay(args) => commands::replay::replay(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,19 +37,35 @@ fn main() -> ExitCode {
     }
 }
 
-/// 3 for a failed `compare` guard, 2 for bad input anywhere in the cause
-/// chain, else 1.
+/// 3 for a failed `compare` guard or `replay` threshold, 2 for bad input
+/// anywhere in the cause chain, else 1.
 fn exit_code(error: &anyhow::Error) -> u8 {
-    if error
-        .chain()
-        .any(|cause| cause.is::<impexsim::compare::GuardsFailed>())
-    {
+    use impexsim::replay;
+
+    if error.chain().any(|cause| {
+        cause.is::<impexsim::compare::GuardsFailed>() || cause.is::<replay::ThresholdsFailed>()
+    }) {
         return 3;
     }
     let bad_input = error.chain().any(|cause| {
         cause.downcast_ref::<ScenarioError>().is_some()
             || cause.downcast_ref::<UsageError>().is_some()
             || cause.is::<impexsim::compare::InputError>()
+            || replay_input_error(cause)
     });
     if bad_input { 2 } else { 1 }
+}
+
+/// Bad input of `replay`: a target, threshold or prefix that cannot be
+/// read, a malformed call line.
+fn replay_input_error(cause: &(dyn std::error::Error + 'static)) -> bool {
+    use impexsim::replay::{CallLineError, NamePrefixError, TargetError, ThresholdError};
+
+    cause.is::<TargetError>()
+        || cause.is::<ThresholdError>()
+        || cause.is::<NamePrefixError>()
+        || matches!(
+            cause.downcast_ref::<CallLineError>(),
+            Some(CallLineError::Malformed { .. })
+        )
 }

@@ -12,6 +12,8 @@
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `replay`: `impexsim replay` against an in-process stub target:
+//!   expectations, honest latency, thresholds, stops and bad input.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -23,6 +25,7 @@ mod compare;
 mod determinism;
 mod fixtures;
 mod queueing;
+mod replay;
 mod replications;
 mod rules;
 mod sweep;
