@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
-use chrono::{DateTime, SecondsFormat};
+use chrono::DateTime;
 use hyper::body::Bytes;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -188,9 +188,21 @@ impl Call {
     /// `at` as the `x-impexsim-at` header and `replay.csv` write it:
     /// RFC 3339 UTC with milliseconds.
     pub fn at_text(&self) -> String {
-        DateTime::from_timestamp_millis(self.at_epoch_ms)
-            .expect("a time read from RFC 3339 text")
-            .to_rfc3339_opts(SecondsFormat::Millis, true)
+        let mut out = Vec::with_capacity(24);
+        push_millis_timestamp(&mut out, self.at_epoch_ms);
+        String::from_utf8(out).expect("ASCII")
+    }
+}
+
+/// Appends the instant `epoch_ms` [ms since the Unix epoch] as RFC 3339
+/// UTC, always with milliseconds (`2026-01-05T00:00:00.000Z`).
+pub fn push_millis_timestamp(out: &mut Vec<u8>, epoch_ms: i64) {
+    let start = out.len();
+    crate::time::write_rfc3339_epoch_ms(out, epoch_ms);
+    // That writer leaves out `.000`; the wire and replay.csv always carry it.
+    if out.len() - start == 20 && out.ends_with(b"Z") {
+        out.pop();
+        out.extend_from_slice(b".000Z");
     }
 }
 
@@ -462,6 +474,14 @@ mod tests {
         assert_eq!(patch.key, None);
         assert_eq!(patch.expect.state, None);
         assert_eq!(patch.at_text(), "2026-01-05T00:00:01.250Z");
+        for epoch_ms in [0, 1, 999, 1_767_571_200_000, 4_102_444_799_999] {
+            let mut ours = Vec::new();
+            push_millis_timestamp(&mut ours, epoch_ms);
+            let chrono = DateTime::from_timestamp_millis(epoch_ms)
+                .unwrap()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            assert_eq!(String::from_utf8(ours).unwrap(), chrono);
+        }
         assert_eq!(
             patch.body.as_deref(),
             Some(&br#"{"properties":{"name":"r1-job-0000001","note":"job-0000001x"}}"#[..]),

@@ -11,10 +11,10 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::replay::call::{Call, MethodKind};
+use crate::replay::call::{Call, MethodKind, push_millis_timestamp};
 
 /// The verdict on one exchange.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -89,6 +89,7 @@ pub const REPLAY_HEADER: [&str; 16] = [
 pub struct ExchangeWriter<W: Write> {
     out: csv::Writer<W>,
     clock: WallClock,
+    field: Vec<u8>,
 }
 
 /// `{"properties": {"state": ...}}` of an answer; everything else ignored.
@@ -200,18 +201,11 @@ impl WallClock {
         }
     }
 
-    pub fn wall(&self, instant: Instant) -> DateTime<Utc> {
-        let since = instant.saturating_duration_since(self.origin);
-        let before = self.origin.saturating_duration_since(instant);
-        let offset = chrono::TimeDelta::from_std(since).unwrap_or(chrono::TimeDelta::MAX)
-            - chrono::TimeDelta::from_std(before).unwrap_or(chrono::TimeDelta::MAX);
-        self.origin_wall + offset
-    }
-
-    /// RFC 3339 UTC with milliseconds.
-    pub fn text(&self, instant: Instant) -> String {
-        self.wall(instant)
-            .to_rfc3339_opts(SecondsFormat::Millis, true)
+    /// `instant` on the wall clock [ms since the Unix epoch].
+    pub fn epoch_ms(&self, instant: Instant) -> i64 {
+        let after = instant.saturating_duration_since(self.origin).as_millis();
+        let before = self.origin.saturating_duration_since(instant).as_millis();
+        self.origin_wall.timestamp_millis() + after as i64 - before as i64
     }
 }
 
@@ -220,43 +214,65 @@ impl<W: Write> ExchangeWriter<W> {
     pub fn new(out: W, clock: WallClock) -> io::Result<ExchangeWriter<W>> {
         let mut out = csv::Writer::from_writer(out);
         out.write_record(REPLAY_HEADER).map_err(csv_error)?;
-        Ok(ExchangeWriter { out, clock })
+        Ok(ExchangeWriter {
+            out,
+            clock,
+            field: Vec::with_capacity(256),
+        })
     }
 
     pub fn write(&mut self, exchange: &Exchange) -> io::Result<()> {
         let call = &exchange.call;
+        // One scratch buffer, one field at a time: no allocation per row.
+        let field = &mut self.field;
+        let out = &mut self.out;
+        let mut put = |field: &[u8]| out.write_field(field).map_err(csv_error);
+        field.clear();
+        push_millis_timestamp(field, self.clock.epoch_ms(exchange.scheduled));
+        put(field)?;
+        field.clear();
+        push_millis_timestamp(field, self.clock.epoch_ms(exchange.sent));
+        put(field)?;
+        put(call.job.as_bytes())?;
+        put(call.method.as_str().as_bytes())?;
+        field.clear();
+        push_path_template(field, &call.path, &call.job);
+        put(field)?;
         let (status, state, error) = match &exchange.answer {
-            Answer::Answered { status, state } => (
-                status.to_string(),
-                state.as_deref().unwrap_or("").to_string(),
-                String::new(),
-            ),
-            Answer::Transport(message) => (String::new(), String::new(), message.clone()),
-            Answer::Timeout => (
-                String::new(),
-                String::new(),
-                "no answer in time".to_string(),
-            ),
+            Answer::Answered { status, state } => (Some(*status), state.as_deref(), ""),
+            Answer::Transport(message) => (None, None, message.as_str()),
+            Answer::Timeout => (None, None, "no answer in time"),
         };
-        let row = [
-            self.clock.text(exchange.scheduled),
-            self.clock.text(exchange.sent),
-            call.job.to_string(),
-            call.method.as_str().to_string(),
-            path_template(&call.path, &call.job),
-            status,
-            call.expect.status.to_string(),
-            state,
-            call.expect.state.as_deref().unwrap_or("").to_string(),
-            millis(exchange.latency()),
-            millis(exchange.service()),
-            exchange.outcome.as_str().to_string(),
-            call.at_text(),
-            call.key.map(|key| key.to_string()).unwrap_or_default(),
-            call.line.to_string(),
-            error,
-        ];
-        self.out.write_record(&row).map_err(csv_error)
+        field.clear();
+        if let Some(status) = status {
+            let _ = write!(field, "{status}");
+        }
+        put(field)?;
+        field.clear();
+        let _ = write!(field, "{}", call.expect.status);
+        put(field)?;
+        put(state.unwrap_or("").as_bytes())?;
+        put(call.expect.state.as_deref().unwrap_or("").as_bytes())?;
+        field.clear();
+        push_millis(field, exchange.latency());
+        put(field)?;
+        field.clear();
+        push_millis(field, exchange.service());
+        put(field)?;
+        put(exchange.outcome.as_str().as_bytes())?;
+        field.clear();
+        push_millis_timestamp(field, call.at_epoch_ms);
+        put(field)?;
+        field.clear();
+        if let Some(key) = call.key {
+            let _ = write!(field, "{key}");
+        }
+        put(field)?;
+        field.clear();
+        let _ = write!(field, "{}", call.line);
+        put(field)?;
+        put(error.as_bytes())?;
+        self.out.write_record(None::<&[u8]>).map_err(csv_error)
     }
 
     /// Flushes and hands back the writer.
@@ -269,8 +285,14 @@ impl<W: Write> ExchangeWriter<W> {
 
 /// A duration in milliseconds with three decimals (microseconds).
 pub fn millis(duration: Duration) -> String {
+    let mut out = Vec::new();
+    push_millis(&mut out, duration);
+    String::from_utf8(out).expect("ASCII")
+}
+
+fn push_millis(out: &mut Vec<u8>, duration: Duration) {
     let micros = duration.as_micros();
-    format!("{}.{:03}", micros / 1000, micros % 1000)
+    let _ = write!(out, "{}.{:03}", micros / 1000, micros % 1000);
 }
 
 /// The path with its variable segments named, so rows group by route:
@@ -278,15 +300,20 @@ pub fn millis(duration: Duration) -> String {
 /// `{subscriptionId}`, `{resourceGroupName}`, `{jobName}`, and any other
 /// segment that is the job's name `{jobName}`; the query is kept.
 pub fn path_template(path: &str, job: &str) -> String {
+    let mut out = Vec::new();
+    push_path_template(&mut out, path, job);
+    String::from_utf8(out).expect("a path is UTF-8")
+}
+
+fn push_path_template(out: &mut Vec<u8>, path: &str, job: &str) {
     let (route, query) = match path.find('?') {
         Some(index) => path.split_at(index),
         None => (path, ""),
     };
-    let mut out = String::with_capacity(path.len());
     let mut previous = "";
     for (index, segment) in route.split('/').enumerate() {
         if index > 0 {
-            out.push('/');
+            out.push(b'/');
         }
         let placeholder = match previous {
             "subscriptions" => Some("{subscriptionId}"),
@@ -294,15 +321,13 @@ pub fn path_template(path: &str, job: &str) -> String {
             "jobs" => Some("{jobName}"),
             _ => (segment == job).then_some("{jobName}"),
         };
-        out.push_str(
-            placeholder
-                .filter(|_| !segment.is_empty())
-                .unwrap_or(segment),
-        );
+        let text = placeholder
+            .filter(|_| !segment.is_empty())
+            .unwrap_or(segment);
+        out.extend_from_slice(text.as_bytes());
         previous = segment;
     }
-    out.push_str(query);
-    out
+    out.extend_from_slice(query.as_bytes());
 }
 
 fn csv_error(error: csv::Error) -> io::Error {

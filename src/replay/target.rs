@@ -27,7 +27,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
-use crate::replay::call::Call;
+use crate::replay::call::{Call, push_millis_timestamp};
 
 /// `x-impexsim-job-key`: the call line's `key`.
 pub const JOB_KEY_HEADER: HeaderName = HeaderName::from_static("x-impexsim-job-key");
@@ -99,43 +99,48 @@ impl Target {
         headers: &RequestHeaders,
         request_id: &str,
     ) -> Request<RequestBody> {
-        let path = if self.base_path.is_empty() {
+        let uri = if self.base_path.is_empty() {
             Uri::from_str(&call.path)
         } else {
             Uri::from_str(&format!("{}{}", self.base_path, call.path))
         }
         .expect("call paths are checked when read");
-        let mut builder = Request::builder()
-            .method(call.method.to_hyper())
-            .uri(path)
-            .header(header::HOST, headers.host.clone())
-            .header(header::AUTHORIZATION, headers.authorization.clone())
-            .header(header::USER_AGENT, headers.user_agent.clone())
-            .header(
-                REQUEST_ID_HEADER,
-                HeaderValue::from_str(request_id).expect("a UUID is a header value"),
-            )
-            .header(
-                AT_HEADER,
-                HeaderValue::from_str(&call.at_text()).expect("a timestamp is a header value"),
-            );
+        let body = match &call.body {
+            Some(body) => Full::new(body.clone()),
+            None => Full::new(Bytes::new()),
+        };
+        // Built in place: the builder moves the whole request per header.
+        let mut request = Request::new(body);
+        *request.method_mut() = call.method.to_hyper();
+        *request.uri_mut() = uri;
+        let map = request.headers_mut();
+        map.reserve(8);
+        map.insert(header::HOST, headers.host.clone());
+        map.insert(header::AUTHORIZATION, headers.authorization.clone());
+        map.insert(header::USER_AGENT, headers.user_agent.clone());
+        map.insert(
+            REQUEST_ID_HEADER,
+            HeaderValue::from_str(request_id).expect("a UUID is a header value"),
+        );
+        let mut at = Vec::with_capacity(24);
+        push_millis_timestamp(&mut at, call.at_epoch_ms);
+        map.insert(
+            AT_HEADER,
+            HeaderValue::from_bytes(&at).expect("a timestamp is a header value"),
+        );
         if let Some(key) = call.key {
-            builder = builder.header(
+            map.insert(
                 JOB_KEY_HEADER,
                 HeaderValue::from_str(&key.to_string()).expect("a job key is a header value"),
             );
         }
-        let body = match &call.body {
-            Some(body) => {
-                builder = builder.header(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                Full::new(body.clone())
-            }
-            None => Full::new(Bytes::new()),
-        };
-        builder.body(body).expect("a request from checked parts")
+        if call.body.is_some() {
+            map.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        request
     }
 }
 
@@ -235,20 +240,21 @@ impl Drop for Connection {
 /// A version-4-shaped UUID made from `seed` and `sequence` (splitmix64), so
 /// request ids are unique within a run and differ between runs.
 pub fn request_id(seed: u64, sequence: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let high = splitmix64(seed ^ splitmix64(sequence));
     let low = splitmix64(high ^ sequence.rotate_left(17));
     let value = (u128::from(high) << 64 | u128::from(low)) & !(0xf000 << 64) & !(0xc << 60)
         | (0x4000 << 64)
         | (0x8 << 60);
-    let hex = format!("{value:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut text = String::with_capacity(36);
+    for nibble in 0..32 {
+        if matches!(nibble, 8 | 12 | 16 | 20) {
+            text.push('-');
+        }
+        let digit = (value >> (124 - 4 * nibble)) & 0xf;
+        text.push(char::from(HEX[digit as usize]));
+    }
+    text
 }
 
 fn splitmix64(mut z: u64) -> u64 {
