@@ -7,7 +7,8 @@
 //! `replay` reads a call stream (JSON Lines as `impexsim calls` writes them,
 //! `call`) one line at a time from any `BufRead`, so memory stays bounded
 //! whatever the stream's length: a reader thread runs at most
-//! `QUEUE_PER_WORKER` calls ahead of each worker. Each call is meant to be
+//! `queue_per_worker` calls ahead of each worker (`QUEUED_CALLS` in all,
+//! between 4 and 512 a worker). Each call is meant to be
 //! sent `(at - at of the first call) / speed` after the first call was read
 //! (`PaceMode::Speed`; `--speed 86400` is one simulated day per second), or
 //! as soon as a worker is free (`PaceMode::AsFastAsPossible`).
@@ -89,8 +90,15 @@ pub use self::threshold::{
 use self::exchange::{ExchangeWriter, WallClock};
 use self::worker::{Counters, Prepared, Shared};
 
-/// How far the reader runs ahead of each worker [calls].
-pub const QUEUE_PER_WORKER: usize = 512;
+/// How far the reader runs ahead of all workers together [calls].
+pub const QUEUED_CALLS: usize = 8192;
+
+/// How far the reader runs ahead of each of `concurrency` workers [calls]:
+/// a share of `QUEUED_CALLS`, between 4 and 512, so memory stays bounded
+/// whatever the concurrency.
+pub fn queue_per_worker(concurrency: usize) -> usize {
+    (QUEUED_CALLS / concurrency.max(1)).clamp(4, 512)
+}
 
 /// How often the progress callback is called.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -278,7 +286,7 @@ where
     let mut queues = Vec::with_capacity(options.concurrency);
     let mut workers = Vec::with_capacity(options.concurrency);
     for _ in 0..options.concurrency {
-        let (queue, calls) = mpsc::channel(QUEUE_PER_WORKER);
+        let (queue, calls) = mpsc::channel(queue_per_worker(options.concurrency));
         queues.push(queue);
         workers.push(tokio::spawn(worker::work(
             Arc::clone(&shared),

@@ -272,5 +272,7 @@ async fn interrupted() {
         () = interrupt => {}
         () = terminate => {}
     }
-    errln!("interrupted: sending stopped, waiting for the answers in flight");
+    errln!(
+        "interrupted: sending stopped, waiting for the answers in flight (each at most --timeout)"
+    );
 }

@@ -56,9 +56,9 @@ impl StopKind {
             StopKind::EndOfInput => "at the end of the stream",
             StopKind::MaxRequests => "after --max-requests",
             StopKind::Duration => "at --duration",
-            StopKind::Interrupted => "interrupted; requests in flight were answered",
-            StopKind::Unreachable => "the target could not be reached",
-            StopKind::InputFailed => "the input could not be read on",
+            StopKind::Interrupted => "on interrupt (the requests in flight were answered)",
+            StopKind::Unreachable => "because the target could not be reached",
+            StopKind::InputFailed => "at a line that could not be read",
         }
     }
 }
