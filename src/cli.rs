@@ -94,6 +94,12 @@ pub enum Command {
     /// output directory of run, sweep or compare.
     #[command(after_help = REPORT_EXAMPLE)]
     Report(ReportArgs),
+    /// Send a call stream to an HTTP service at its simulated times (time
+    /// compressed), check every answer, measure latency from each request's
+    /// intended send time, and write replay.csv and replay-summary.csv; exit 3
+    /// when a --threshold fails.
+    #[command(after_help = REPLAY_EXAMPLE)]
+    Replay(ReplayArgs),
 }
 
 const RUN_EXAMPLE: &str = "\
@@ -335,6 +341,71 @@ pub struct CallsArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<String>,
     /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const REPLAY_EXAMPLE: &str = "\
+Examples (a year of calls, a simulated day per second; then as fast as possible):
+  impexsim calls --out output/calls.jsonl
+  impexsim replay output/calls.jsonl --target http://127.0.0.1:8080 --speed 86400 \\
+      --threshold 'latency.p99<=250ms' --threshold 'mismatches==0'
+  impexsim calls --out - | impexsim replay - --target http://127.0.0.1:8080 --as-fast-as-possible
+writes output/replay/ (replay.csv, replay-summary.csv, replay.json); exit code 0,
+3 when a threshold fails, 2 for bad input (a malformed line names its number),
+1 when the target cannot be reached (the results so far are still written).
+Thresholds: METRIC OP VALUE, OP one of <= < >= > ==, VALUE in the metric's unit or
+with us/ms/s (time metrics) or % (mismatches.fraction); metrics are the names of
+replay-summary.csv (latency.p99, latency.get.p99.9, service_time.max, lag.p99,
+mismatches, mismatches.status, throughput, behind_schedule, ...).";
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Call stream (JSON Lines as `impexsim calls` writes them), `-` for standard input.
+    pub calls: PathBuf,
+    /// The service under test: http://HOST[:PORT][/BASE] (plain HTTP).
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// Simulated time per wall-clock time: 86400 sends a simulated day per
+    /// second [default: 86400].
+    #[arg(long, value_name = "S", conflicts_with = "as_fast_as_possible")]
+    pub speed: Option<f64>,
+    /// Ignore the schedule: send each call as soon as a worker is free.
+    #[arg(long)]
+    pub as_fast_as_possible: bool,
+    /// Workers, each with one keep-alive connection; a job's calls all go
+    /// through one worker, in order.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: u16,
+    /// Send at most M calls.
+    #[arg(long, value_name = "M")]
+    pub max_requests: Option<u64>,
+    /// Stop at the first call due at or after D of wall-clock time (`30s`,
+    /// `5m`); with --as-fast-as-possible, stop sending after D.
+    #[arg(long, value_name = "D")]
+    pub duration: Option<String>,
+    /// Longest wait for a connection and for each complete answer.
+    #[arg(long, value_name = "D", default_value = "10s")]
+    pub timeout: String,
+    /// A limit on a summary metric, e.g. `latency.p99<=250ms` or
+    /// `mismatches==0` (repeatable); exit 3 when one fails.
+    #[arg(long = "threshold", value_name = "METRIC<=VALUE")]
+    pub thresholds: Vec<String>,
+    /// Put P in front of every job name in paths and bodies, so one stream
+    /// can be replayed twice against one server; `''` keeps the names
+    /// [default: a run id such as `r0k3xz-`, new on every run].
+    #[arg(long, value_name = "P")]
+    pub name_prefix: Option<String>,
+    /// The bearer token of the `Authorization` header.
+    #[arg(long, default_value = "impexsim")]
+    pub token: String,
+    /// Count malformed lines, warn and go on, instead of stopping (exit 2).
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+    /// Output directory [default: output/replay/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no summary on the terminal (threshold lines still print).
     #[arg(long, short)]
     pub quiet: bool,
 }

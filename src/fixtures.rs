@@ -94,8 +94,14 @@
 //!
 //! One JSON object per line (schema `schemas/customer-call.schema.json`),
 //! in time order (ties: job order, then a recorded call before a poll):
-//! `{"at", "job", "method", "path", "body", "expect": {"status", "state"}}`.
-//! `path` is the job's ARM id with `?api-version=2016-11-01`; `state` is the
+//! `{"at", "job", "key", "method", "path", "body", "expect": {"status",
+//! "state"}}`. `key` is the job's random-stream key as text,
+//! `<root>.<generation>` (`sim::JobKey`: the arrival index of its root job and
+//! how many follow-up exports separate it from that root, e.g. `17.0`), so a
+//! server that draws jobs from the same scenario and seed can tell which job
+//! a call is about whatever its name (`impexsim replay` sends it as the
+//! `x-impexsim-job-key` header). `path` is the job's ARM id with
+//! `?api-version=2016-11-01`; `state` is the
 //! job's state right after the call (after everything at that instant),
 //! absent when the job does not exist (404).
 //!

@@ -21,6 +21,8 @@
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
 //! - `html_report`: the self-contained HTML report (charts) of a run, sweep
 //!   or compare output directory (`impexsim report`, `--report`).
+//! - `replay`: the load generator: call streams sent to an HTTP target on
+//!   schedule, answers checked, latency measured from intended send times.
 
 pub mod compare;
 pub mod dist;
@@ -30,6 +32,7 @@ pub mod interrupt;
 pub mod model;
 pub mod output_dir;
 pub mod record;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;

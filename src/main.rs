@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::completions::completions(args),
         Command::Man(args) => commands::man::man(args),
         Command::Report(args) => commands::report::report(args),
+        Command::Replay(args) => commands::replay::replay(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -56,13 +57,14 @@ fn interrupted_by(error: &anyhow::Error) -> Option<usize> {
         .map(|interrupted| interrupted.cause)
 }
 
-/// 3 for a failed `compare` guard, 2 for bad input anywhere in the cause
-/// chain, else 1.
+/// 3 for a failed `compare` guard or `replay` threshold, 2 for bad input
+/// anywhere in the cause chain, else 1.
 fn exit_code(error: &anyhow::Error) -> u8 {
-    if error
-        .chain()
-        .any(|cause| cause.is::<impexsim::compare::GuardsFailed>())
-    {
+    use impexsim::replay;
+
+    if error.chain().any(|cause| {
+        cause.is::<impexsim::compare::GuardsFailed>() || cause.is::<replay::ThresholdsFailed>()
+    }) {
         return 3;
     }
     let bad_input = error.chain().any(|cause| {
@@ -72,6 +74,21 @@ fn exit_code(error: &anyhow::Error) -> u8 {
             || cause
                 .downcast_ref::<impexsim::html_report::ReportError>()
                 .is_some_and(impexsim::html_report::ReportError::is_bad_input)
+            || replay_input_error(cause)
     });
     if bad_input { 2 } else { 1 }
+}
+
+/// Bad input of `replay`: a target, threshold or prefix that cannot be
+/// read, a malformed call line.
+fn replay_input_error(cause: &(dyn std::error::Error + 'static)) -> bool {
+    use impexsim::replay::{CallLineError, NamePrefixError, TargetError, ThresholdError};
+
+    cause.is::<TargetError>()
+        || cause.is::<ThresholdError>()
+        || cause.is::<NamePrefixError>()
+        || matches!(
+            cause.downcast_ref::<CallLineError>(),
+            Some(CallLineError::Malformed { .. })
+        )
 }

@@ -47,7 +47,7 @@ use crate::time::SimTime;
 pub use engine::{Engine, Mode, OUTSIDE_ROOT_BASE};
 pub use queue::EventQueue;
 pub use sink::RecordSink;
-pub use streams::{JobKey, Purpose, StreamFactory};
+pub use streams::{JobKey, JobKeyError, Purpose, StreamFactory};
 pub use view::LiveJob;
 
 /// What the progress callback sees.

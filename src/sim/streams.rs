@@ -7,6 +7,9 @@
 //! words each, far more than a job draws. A follow-up export job is keyed by
 //! its root job's index and its generation.
 
+use std::fmt;
+use std::str::FromStr;
+
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -33,6 +36,36 @@ pub enum Purpose {
 pub struct JobKey {
     pub root: u64,
     pub generation: u32,
+}
+
+/// `<root>.<generation>`, e.g. `17.0`: how call lines (`"key"`) and the
+/// `x-impexsim-job-key` header write a key.
+impl fmt::Display for JobKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.root, self.generation)
+    }
+}
+
+/// A job key text that is not `<root>.<generation>` (two unsigned integers).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("job key `{0}`: expected <root>.<generation>, two unsigned integers such as 17.0")]
+pub struct JobKeyError(pub String);
+
+impl FromStr for JobKey {
+    type Err = JobKeyError;
+
+    fn from_str(text: &str) -> Result<JobKey, JobKeyError> {
+        let error = || JobKeyError(text.to_string());
+        let (root, generation) = text.split_once('.').ok_or_else(error)?;
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(root) || !digits(generation) {
+            return Err(error());
+        }
+        Ok(JobKey {
+            root: root.parse().map_err(|_| error())?,
+            generation: generation.parse().map_err(|_| error())?,
+        })
+    }
 }
 
 /// Makes the streams of one run.
@@ -69,6 +102,32 @@ mod tests {
         factory
             .stream(JobKey { root, generation }, purpose)
             .next_u64()
+    }
+
+    #[test]
+    fn keys_read_back_what_they_write() {
+        let key = JobKey {
+            root: 17,
+            generation: 2,
+        };
+        assert_eq!(key.to_string(), "17.2");
+        assert_eq!("17.2".parse::<JobKey>(), Ok(key));
+        for bad in [
+            "17",
+            "17.",
+            ".2",
+            "-1.0",
+            "1.2.3",
+            "a.0",
+            "+1.0",
+            "1.99999999999",
+        ] {
+            assert_eq!(
+                bad.parse::<JobKey>(),
+                Err(JobKeyError(bad.to_string())),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -591,6 +591,34 @@ fn polls_expect_what_the_snapshots_show() {
     assert!(checked > 500, "only {checked} polls checked");
 }
 
+/// Every line carries its job's random-stream key, `<root>.<generation>`,
+/// right after `job`: the root's arrival index and the follow-up generation,
+/// which the job name spells too (`job-NNNNNNN`, `job-NNNNNNN-rG`).
+#[test]
+fn call_lines_carry_the_job_key() {
+    let (text_lines, lines) = calls("fixtures_errors.toml", &[]);
+    let mut follow_ups = 0;
+    for (line, raw) in lines.iter().zip(text_lines.lines()) {
+        let job = text(line, "job").unwrap();
+        let key = text(line, "key").unwrap_or_else(|| panic!("no key in {raw}"));
+        let (index, generation) = match job.trim_start_matches("job-").split_once("-r") {
+            Some((index, generation)) => (index, generation),
+            None => (job.trim_start_matches("job-"), "0"),
+        };
+        let expected = format!("{}.{generation}", index.parse::<u64>().unwrap());
+        assert_eq!(key, expected, "{job}");
+        follow_ups += usize::from(generation != "0");
+        assert!(
+            raw.starts_with(&format!(
+                r#"{{"at":"{}","job":"{job}","key":"{key}","#,
+                text(line, "at").unwrap()
+            )),
+            "key right after job: {raw}"
+        );
+    }
+    assert!(follow_ups > 0, "no follow-up export in the stream");
+}
+
 #[test]
 fn outputs_are_deterministic_for_a_seed() {
     let (first, _) = calls("fixtures_errors.toml", &[]);

@@ -121,7 +121,7 @@ fn check_calls(args: &[&str], expected: &str) {
 fn golden_calls_small() {
     check_calls(
         &["calls", &crate::data_arg("fixtures_small.toml")],
-        "59e378ed528ae6c3bdb99ba07c6ae1a7ac0ae5cbfba91e59c4e0c9fa49a9cd49",
+        "efe2a5f3eee948ba798b6982cfffc247ed85eba3bb4338ce49501e1fe75101d2",
     );
 }
 
@@ -129,7 +129,7 @@ fn golden_calls_small() {
 fn golden_calls_baseline() {
     check_calls(
         &["calls"],
-        "3ecaef1a35053a4e6c3a6171f1c3434ccc59020a297782e3cf71e43b7e2ba91a",
+        "c4180fb1309c1334eb45ca194453ada69c0f73e6fcda22fb4fd9d20aaf4bf68f",
     );
 }
 

@@ -31,6 +31,8 @@
 //!   text: charts, axis titles, series and points; determinism; bad input.
 //! - `report_browser`: the same reports rendered by headless chromium, every
 //!   chart found drawn on the screenshot.
+//! - `replay`: `impexsim replay` against an in-process stub target:
+//!   expectations, honest latency, thresholds, stops and bad input.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -48,6 +50,7 @@ mod golden;
 mod help;
 mod output_safety;
 mod queueing;
+mod replay;
 mod replications;
 mod report;
 mod report_browser;
