@@ -20,6 +20,7 @@ use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Exp, LogNormal, Normal, Triangular};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
+use crate::echo;
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, SimDuration};
 
 /// What every duration error says is expected.
@@ -99,6 +100,15 @@ pub struct DurationDist(Dist);
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumberDist(Dist);
 
+/// A distribution of a quantity that must be positive (a copy throughput
+/// [MB/s]), read like a `NumberDist`. It gives no weight to zero (no
+/// constant, empirical value or `uniform_int` `min` of 0), and at least half
+/// of its raw draws are positive (they reach `half_of_draws_reach`, at least
+/// `f64::MIN_POSITIVE`), so `sample`, which redraws until a draw is
+/// positive, takes two raw draws on average and always ends (SPEC 1.5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PositiveNumberDist(NumberDist);
+
 /// The precomputed sampler behind a `Dist`. Degenerate cases (`min == max`,
 /// zero spread, one value) are folded into `Constant`.
 #[derive(Clone, Debug)]
@@ -130,7 +140,12 @@ enum ScalarKind {
 /// separated by spaces, with units `ms`, `s`, `m`, `h`, `d` (`"0s"`, `"90s"`,
 /// `"1.5d"`, `"2d 12h"`). The result is rounded to the millisecond.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
-    let fail = |why: &str| Err(format!("{why}: expected {DURATION_EXPECTED}, got {text:?}"));
+    let fail = |why: &str| {
+        Err(format!(
+            "{why}: expected {DURATION_EXPECTED}, got {}",
+            echo::quote(text)
+        ))
+    };
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return fail("empty duration");
@@ -161,7 +176,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             "h" => MS_PER_HOUR,
             "d" => MS_PER_DAY,
             "" => return fail("missing unit"),
-            _ => return fail(&format!("unknown unit {unit:?}")),
+            _ => return fail(&format!("unknown unit {}", echo::quote(unit))),
         };
         // Whole numbers stay in integers so that "365d" is exact; decimals go
         // through f64 and are rounded to the millisecond.
@@ -171,7 +186,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             let ms = (decimal * ms_per_unit as f64).round();
             (ms < MAX_DURATION_MS as f64).then_some(ms as i64)
         } else {
-            return fail(&format!("{number_text:?} is not a number"));
+            return fail(&format!("{} is not a number", echo::quote(number_text)));
         };
         total_ms = match part_ms.and_then(|part| total_ms.checked_add(part)) {
             Some(total) if total <= MAX_DURATION_MS => total,
@@ -212,12 +227,12 @@ pub fn format_duration(duration: SimDuration) -> String {
 /// written, arrays and tables by kind.
 pub fn describe_value(value: &toml::Value) -> String {
     match value {
-        toml::Value::String(text) => format!("{text:?}"),
+        toml::Value::String(text) => echo::quote(text),
         toml::Value::Integer(number) => format!("integer {number}"),
-        toml::Value::Float(number) => format!("float {number}"),
+        toml::Value::Float(number) => format!("float {}", echo::number(*number)),
         toml::Value::Boolean(flag) => format!("boolean {flag}"),
         toml::Value::Datetime(datetime) => format!("datetime {datetime}"),
-        toml::Value::Array(_) => format!("an array {value}"),
+        toml::Value::Array(_) => format!("an array {}", echo::cut(&value.to_string())),
         toml::Value::Table(_) => "a table".to_string(),
     }
 }
@@ -233,7 +248,10 @@ impl Probability {
         if (0.0..=1.0).contains(&p) {
             Ok(Probability(p))
         } else {
-            Err(format!("expected a probability within [0, 1], got {p}"))
+            Err(format!(
+                "expected a probability within [0, 1], got {}",
+                echo::number(p)
+            ))
         }
     }
 
@@ -300,7 +318,7 @@ impl DistKind {
 impl Dist {
     /// Validates the parameters and builds the sampler.
     pub fn new(kind: DistKind) -> Result<Dist, String> {
-        Dist::with_units(kind, &|x| x.to_string())
+        Dist::with_units(kind, &echo::number)
     }
 
     /// A distribution that always gives `value`.
@@ -363,6 +381,69 @@ impl Dist {
         }
     }
 
+    /// The largest value a draw takes in practice: the maximum of a bounded
+    /// family; for the exponential, the log-normal and the normal, the value
+    /// a draw exceeds with a probability below 1e-18 (42 means; 9 standard
+    /// deviations of the normal, or of the logarithm for the log-normal:
+    /// `P(Z > 9)` = 1.1e-19, at most doubled by the normal's truncation).
+    pub fn practical_max(&self) -> f64 {
+        match &self.kind {
+            DistKind::Constant { value } => *value,
+            DistKind::Exponential { mean } => 42.0 * mean,
+            DistKind::Uniform { max, .. } | DistKind::Triangular { max, .. } => *max,
+            DistKind::LogNormal { median, sigma } => median * (9.0 * sigma).exp(),
+            DistKind::Normal { mean, sd } => mean + 9.0 * sd,
+            DistKind::Empirical { values, weights } => values
+                .iter()
+                .zip(weights)
+                .filter(|(_, weight)| **weight > 0.0)
+                .map(|(value, _)| *value)
+                .fold(f64::NEG_INFINITY, f64::max),
+            DistKind::UniformInt { max, .. } => *max as f64,
+        }
+    }
+
+    /// A value that at least half of the draws reach or exceed (before a
+    /// normal's truncation: for the normal, its `mean`).
+    fn half_of_draws_reach(&self) -> f64 {
+        match &self.kind {
+            DistKind::Constant { value } => *value,
+            DistKind::Exponential { mean } => mean * std::f64::consts::LN_2,
+            DistKind::Uniform { min, max } => min + (max - min) / 2.0,
+            DistKind::LogNormal { median, .. } => *median,
+            DistKind::Triangular { min, mode, max } => {
+                // The median of the triangular distribution.
+                let (width, rise) = (max - min, mode - min);
+                if rise >= width / 2.0 {
+                    min + (width * rise / 2.0).sqrt()
+                } else {
+                    max - (width * (max - mode) / 2.0).sqrt()
+                }
+            }
+            DistKind::Normal { mean, .. } => *mean,
+            DistKind::Empirical { values, weights } => {
+                // The largest value whose weight and that of every larger
+                // value make up at least half of the total.
+                let mut pairs: Vec<(f64, f64)> = values
+                    .iter()
+                    .copied()
+                    .zip(weights.iter().copied())
+                    .collect();
+                pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+                let total: f64 = weights.iter().sum();
+                let mut above = 0.0;
+                pairs
+                    .iter()
+                    .find(|(_, weight)| {
+                        above += weight;
+                        above >= total / 2.0
+                    })
+                    .map_or(f64::NEG_INFINITY, |(value, _)| *value)
+            }
+            DistKind::UniformInt { min, max } => (min + (max - min) / 2) as f64,
+        }
+    }
+
     /// Validates `kind`, showing values in messages with `show` (durations
     /// as duration text, numbers as numbers).
     fn with_units(kind: DistKind, show: &dyn Fn(f64) -> String) -> Result<Dist, String> {
@@ -370,7 +451,10 @@ impl Dist {
             if x.is_finite() {
                 Ok(())
             } else {
-                Err(format!("`{name}`: expected a finite number, got {x}"))
+                Err(format!(
+                    "`{name}`: expected a finite number, got {}",
+                    echo::number(x)
+                ))
             }
         };
         let positive = |name: &str, x: f64| {
@@ -386,7 +470,10 @@ impl Dist {
             if x >= 0.0 {
                 Ok(())
             } else {
-                Err(format!("`{name}` must not be negative, got {x}"))
+                Err(format!(
+                    "`{name}` must not be negative, got {}",
+                    echo::number(x)
+                ))
             }
         };
         let ordered = |low_name: &str, low: f64, high_name: &str, high: f64| {
@@ -619,6 +706,54 @@ impl NumberDist {
     }
 }
 
+impl PositiveNumberDist {
+    /// Validates a distribution of a positive quantity.
+    pub fn new(kind: DistKind) -> Result<PositiveNumberDist, String> {
+        let name = kind.name();
+        let dist = NumberDist::new(kind)?;
+        check_positive(dist.dist()).map_err(|message| match dist.dist().kind() {
+            DistKind::Constant { .. } => message,
+            _ => format!("{name}: {message}"),
+        })?;
+        Ok(PositiveNumberDist(dist))
+    }
+
+    /// Reads a bare number (a constant) or a distribution table.
+    pub fn from_toml(value: &toml::Value) -> Result<PositiveNumberDist, String> {
+        let dist = NumberDist::from_toml(value)?;
+        PositiveNumberDist::new(dist.dist().kind().clone())
+    }
+
+    /// One positive draw: raw draws are repeated until one is positive.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        loop {
+            // At least half of the raw draws are positive (validated).
+            let value = self.0.sample(rng);
+            if value > 0.0 {
+                return value;
+            }
+        }
+    }
+
+    /// The value if the distribution is a constant.
+    pub fn as_constant(&self) -> Option<f64> {
+        self.0.as_constant()
+    }
+
+    /// The underlying distribution of the raw draws.
+    pub fn dist(&self) -> &Dist {
+        self.0.dist()
+    }
+}
+
+impl<'de> Deserialize<'de> for PositiveNumberDist {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PositiveNumberDist, D::Error> {
+        let value = toml::Value::deserialize(deserializer)?;
+        PositiveNumberDist::from_toml(&value).map_err(de::Error::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for DurationDist {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<DurationDist, D::Error> {
         let value = toml::Value::deserialize(deserializer)?;
@@ -656,8 +791,8 @@ impl ScalarKind {
     fn show(self, x: f64) -> String {
         match self {
             ScalarKind::Duration if x >= 0.0 => format_duration(SimDuration::from_ms_f64(x)),
-            ScalarKind::Duration => format!("{x} ms"),
-            ScalarKind::Number => x.to_string(),
+            ScalarKind::Duration => format!("{} ms", echo::number(x)),
+            ScalarKind::Number => echo::number(x),
         }
     }
 
@@ -748,7 +883,12 @@ fn kind_from_table(table: &toml::Table, scalar_kind: ScalarKind) -> Result<DistK
                 max: params.integer("max")?,
             }
         }
-        unknown => return Err(format!("unknown dist {unknown:?}: expected one of {names}")),
+        unknown => {
+            return Err(format!(
+                "unknown dist {}: expected one of {names}",
+                echo::quote(unknown)
+            ));
+        }
     };
     Ok(kind)
 }
@@ -772,8 +912,9 @@ impl Params<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 return Err(format!(
-                    "{}: unknown parameter `{key}`, expected {expected}",
-                    self.family
+                    "{}: unknown parameter `{}`, expected {expected}",
+                    self.family,
+                    echo::cut(key)
                 ));
             }
         }
@@ -859,6 +1000,45 @@ fn check_non_negative(kind: &DistKind, scalar_kind: ScalarKind) -> Result<(), St
                 scalar_kind.show(value)
             ));
         }
+    }
+    Ok(())
+}
+
+/// The checks of a `PositiveNumberDist` beyond those of every `NumberDist`.
+fn check_positive(dist: &Dist) -> Result<(), String> {
+    const ZERO: &str = "(a copy at 0 MB/s never ends)";
+    match dist.kind() {
+        DistKind::Constant { value } if *value <= 0.0 => {
+            return Err(format!(
+                "expected a positive value {ZERO}, got {}",
+                echo::number(*value)
+            ));
+        }
+        DistKind::Empirical { values, weights } => {
+            let zero = values
+                .iter()
+                .zip(weights)
+                .find(|(value, weight)| **value <= 0.0 && **weight > 0.0);
+            if let Some((value, _)) = zero {
+                return Err(format!(
+                    "`values`: every value must be positive {ZERO}, got {}",
+                    echo::number(*value)
+                ));
+            }
+            return Ok(());
+        }
+        DistKind::UniformInt { min, .. } if *min <= 0 => {
+            return Err(format!("`min` must be at least 1 {ZERO}, got {min}"));
+        }
+        _ => {}
+    }
+    let half = dist.half_of_draws_reach();
+    if half < f64::MIN_POSITIVE {
+        return Err(format!(
+            "half of the draws would be {} or less: expected a distribution whose draws are \
+             mostly positive",
+            echo::number(half)
+        ));
     }
     Ok(())
 }

@@ -18,6 +18,7 @@
 //! a check across keys (such as `warmup < horizon`) points at one key,
 //! wherever it was last set, and names the other with its value.
 
+mod bounds;
 mod file;
 mod trace;
 
@@ -29,10 +30,18 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use toml::de::DeTable;
 
-use crate::dist::{DurationDist, NumberDist, Probability, describe_value, format_duration};
+use crate::dist::{
+    DurationDist, NumberDist, PositiveNumberDist, Probability, describe_value, format_duration,
+};
+use crate::echo;
 use crate::model::{JobKind, JobState};
 use crate::time::{SimDuration, SimTime};
 
+pub use self::bounds::{
+    MAX_DATA_PER_DRIVE_TB, MAX_DRAIN_LIMIT, MAX_DRIVES_PER_JOB, MAX_HORIZON,
+    MAX_JOBS_PER_REPLICATION, MAX_JOBS_PER_RUN, MAX_OVERDUE_DEADLINES_PER_RUN, MAX_POLLS,
+    MAX_REPLICATIONS, MAX_TRACE_BYTES, MIN_POLL_INTERVAL, Workload,
+};
 use self::file::{ProcessKind, SECTIONS, ScenarioFile};
 use self::trace::{TraceBounds, parse_trace};
 
@@ -153,7 +162,7 @@ pub struct Datacenter {
     pub copy_lag: DurationDist,
     pub copy_setup: DurationDist,
     /// Per copy attempt [MB/s, 10^6 bytes per second]; redrawn until positive.
-    pub copy_throughput_mb_s: NumberDist,
+    pub copy_throughput_mb_s: PositiveNumberDist,
     pub copy_error_probability: Probability,
     pub copy_warning_probability: Probability,
     pub copy_info_probability: Probability,
@@ -209,7 +218,7 @@ pub enum ScenarioError {
     #[error("{at}: {message}")]
     Invalid { at: Location, message: String },
     /// A `--set` argument without `=`.
-    #[error("--set `{text}`: expected KEY=VALUE, e.g. --set policy.creating_timeout=7d")]
+    #[error("--set `{}`: expected KEY=VALUE, e.g. --set policy.creating_timeout=7d", echo::cut(.text))]
     SetSyntax { text: String },
     /// A row or the header of the arrival trace is malformed.
     #[error("{}{}: {message}", path.display(), line.map(|line| format!(":{line}")).unwrap_or_default())]
@@ -219,6 +228,17 @@ pub enum ScenarioError {
         line: Option<u64>,
         message: String,
     },
+}
+
+impl ScenarioError {
+    /// An `Invalid` error; a long value quoted in `message` (serde's and
+    /// toml's messages repeat what they reject) is cut.
+    fn invalid(at: Location, message: &str) -> ScenarioError {
+        ScenarioError::Invalid {
+            at,
+            message: echo::cut_quoted(message),
+        }
+    }
 }
 
 /// Where a scenario value came from, and which key it is: the prefix of
@@ -254,11 +274,11 @@ impl fmt::Display for Location {
                 name,
                 position: None,
             }) => write!(f, "{name}")?,
-            Some(Source::Set { text }) => write!(f, "--set `{text}`")?,
+            Some(Source::Set { text }) => write!(f, "--set `{}`", echo::cut(text))?,
             None => f.write_str("scenario")?,
         }
         if let Some(key) = &self.key {
-            write!(f, ": {key}")?;
+            write!(f, ": {}", echo::cut(key))?;
         }
         Ok(())
     }
@@ -341,6 +361,12 @@ impl Scenario {
     pub fn run_end(&self) -> SimTime {
         self.horizon_end() + self.simulation.drain_limit
     }
+
+    /// What one replication is expected to do (jobs, overdue deadlines,
+    /// Get Job polls), as the bounds of validation estimate it.
+    pub fn workload(&self) -> Workload {
+        Workload::of(self)
+    }
 }
 
 /// The merged TOML so far and where each `section.key` came from.
@@ -380,9 +406,8 @@ impl Resolver {
         // that error can name the key it is in.
         let (document, errors) = DeTable::parse_recoverable(text);
         let spans = KeySpans::new(text, document.get_ref());
-        let invalid = |span: Option<Range<usize>>, message: String| ScenarioError::Invalid {
-            at: spans.locate(name, span),
-            message,
+        let invalid = |span: Option<Range<usize>>, message: String| {
+            ScenarioError::invalid(spans.locate(name, span), &message)
         };
         if let Some(error) = errors.first() {
             return Err(invalid(
@@ -412,7 +437,8 @@ impl Resolver {
                     base_dir: base_dir.map(Path::to_path_buf),
                 };
                 self.origins.insert(dotted, origin);
-                self.section_mut(&section).insert(key, value);
+                self.section_mut(&section)
+                    .insert(key, datetimes_as_text(value));
             }
         }
         Ok(())
@@ -427,14 +453,14 @@ impl Resolver {
         };
         let key_text = key_text.trim();
         let value_text = value_text.trim();
-        let invalid = |key: Option<&str>, message: String| ScenarioError::Invalid {
-            at: Location {
+        let invalid = |key: Option<&str>, message: String| {
+            let at = Location {
                 source: Some(Source::Set {
                     text: text.to_string(),
                 }),
                 key: key.map(str::to_string),
-            },
-            message,
+            };
+            ScenarioError::invalid(at, &message)
         };
         let path: Vec<&str> = key_text.split('.').map(str::trim).collect();
         if key_text.is_empty() || path.iter().any(|part| part.is_empty()) {
@@ -463,8 +489,9 @@ impl Resolver {
             let message = unknown_name_message(&format!("key in [{section}]"), key, allowed);
             return Err(invalid(Some(&dotted), message));
         }
-        let value =
-            parse_set_value(value_text).map_err(|message| invalid(Some(&dotted), message))?;
+        let value = parse_set_value(value_text)
+            .map(datetimes_as_text)
+            .map_err(|message| invalid(Some(&dotted), message))?;
 
         // The new value of `section.key`: the value itself, or the current
         // table with one entry changed.
@@ -525,22 +552,19 @@ impl Resolver {
     }
 
     fn invalid(&self, key: &str, message: String) -> ScenarioError {
-        ScenarioError::Invalid {
-            at: self.at(key),
-            message,
-        }
+        ScenarioError::invalid(self.at(key), &message)
     }
 
     /// Turns the merged table into a `Scenario`, with the checks that span
     /// several keys.
     fn build(self) -> Result<Scenario, ScenarioError> {
         let file: ScenarioFile = toml::Value::Table(self.table.clone()).try_into().map_err(
-            |error: toml::de::Error| ScenarioError::Invalid {
-                at: Location {
+            |error: toml::de::Error| {
+                let at = Location {
                     source: None,
                     key: None,
-                },
-                message: error.message().to_string(),
+                };
+                ScenarioError::invalid(at, error.message())
             },
         )?;
         let mut warnings = Vec::new();
@@ -573,7 +597,8 @@ impl Resolver {
             return Err(self.invalid(
                 "simulation.name",
                 format!(
-                    "expected a name usable as a folder name (not empty, no / or \\), got {name:?}"
+                    "expected a name usable as a folder name (not empty, no / or \\), got {}",
+                    echo::quote(&name)
                 ),
             ));
         }
@@ -708,13 +733,6 @@ impl Resolver {
             return_damaged_probability: take!(shipping.return_damaged_probability),
         };
 
-        let copy_throughput_mb_s = take!(datacenter.copy_throughput_mb_s);
-        if copy_throughput_mb_s.as_constant() == Some(0.0) {
-            return Err(self.invalid(
-                "datacenter.copy_throughput_mb_s",
-                "expected a positive throughput, got 0 (no copy would ever finish)".to_string(),
-            ));
-        }
         let datacenter = Datacenter {
             receive_lag: take!(datacenter.receive_lag),
             receiving_staff: take!(datacenter.receiving_staff).0,
@@ -722,7 +740,7 @@ impl Resolver {
             copy_stations: take!(datacenter.copy_stations).0,
             copy_lag: take!(datacenter.copy_lag),
             copy_setup: take!(datacenter.copy_setup),
-            copy_throughput_mb_s,
+            copy_throughput_mb_s: take!(datacenter.copy_throughput_mb_s),
             copy_error_probability: take!(datacenter.copy_error_probability),
             copy_warning_probability: take!(datacenter.copy_warning_probability),
             copy_info_probability: take!(datacenter.copy_info_probability),
@@ -745,16 +763,20 @@ impl Resolver {
             ));
         }
 
-        Ok(Scenario {
+        let mut scenario = Scenario {
             simulation,
             arrivals,
             customer,
             shipping,
             datacenter,
             policy,
-            resolved: self.table,
+            resolved: toml::Table::new(),
             warnings,
-        })
+        };
+        bounds::check(&scenario, &self.origins)
+            .map_err(|violation| self.invalid(violation.key, violation.message))?;
+        scenario.resolved = self.table;
+        Ok(scenario)
     }
 
     /// Reads `arrivals.trace`, relative to the folder of the file that set
@@ -773,11 +795,24 @@ impl Resolver {
             Some(dir) => dir.join(trace),
             None => PathBuf::from(trace),
         };
-        let bytes = std::fs::read(&path).map_err(|source| ScenarioError::ReadTrace {
+        let read_error = |source| ScenarioError::ReadTrace {
             at: self.at("arrivals.trace"),
             path: path.clone(),
             source,
-        })?;
+        };
+        // The file is read whole: look at its size first.
+        let size = std::fs::metadata(&path).map_err(read_error)?.len();
+        if size > MAX_TRACE_BYTES {
+            return Err(self.invalid(
+                "arrivals.trace",
+                format!(
+                    "{} holds {size} bytes; expected an arrival trace of at most {MAX_TRACE_BYTES} \
+                     bytes (1 GiB)",
+                    path.display()
+                ),
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(read_error)?;
         parse_trace(&path, &bytes, bounds, warnings)
     }
 }
@@ -969,10 +1004,15 @@ fn owning_section(key: &str) -> Option<&'static str> {
 /// "unknown key in [customer] `x`, did you mean `y`?" or, with nothing
 /// close, the list of names allowed.
 fn unknown_name_message(what: &str, name: &str, allowed: &[&str]) -> String {
+    // A name far longer than every allowed one is no typo of one (and its
+    // distances would take long to compute).
+    const LONGEST_TYPO: usize = 64;
     let closest = allowed
         .iter()
+        .filter(|_| name.len() <= LONGEST_TYPO)
         .map(|candidate| (edit_distance(name, candidate), *candidate))
         .min();
+    let name = echo::cut(name);
     match closest {
         Some((distance, candidate)) if distance <= 2.max(name.len() / 3) => {
             format!("unknown {what} `{name}`, did you mean `{candidate}`?")
@@ -1009,10 +1049,34 @@ fn parse_set_value(text: &str) -> Result<toml::Value, String> {
     match text.parse::<toml::Value>() {
         Ok(value) => Ok(value),
         Err(error) if text.starts_with(['[', '{', '"', '\'']) => Err(format!(
-            "VALUE {text:?} is not valid TOML: {}",
+            "VALUE {} is not valid TOML: {}",
+            echo::quote(text),
             error.message()
         )),
         Err(_) => Ok(toml::Value::String(text.to_string())),
+    }
+}
+
+/// `value` with every TOML date-time (`start = 2026-01-05T00:00:00Z`,
+/// unquoted) turned into its text, as if it had been quoted: the merged
+/// table is written to `run.json`, and JSON has no date-time (serde would
+/// show toml's private wrapper, `{"$__toml_private_datetime": ...}`).
+fn datetimes_as_text(value: toml::Value) -> toml::Value {
+    match value {
+        toml::Value::Datetime(datetime) => toml::Value::String(datetime.to_string()),
+        toml::Value::Array(items) => {
+            toml::Value::Array(items.into_iter().map(datetimes_as_text).collect())
+        }
+        toml::Value::Table(table) => toml::Value::Table(
+            table
+                .into_iter()
+                .map(|(key, value)| (key, datetimes_as_text(value)))
+                .collect(),
+        ),
+        other @ (toml::Value::String(_)
+        | toml::Value::Integer(_)
+        | toml::Value::Float(_)
+        | toml::Value::Boolean(_)) => other,
     }
 }
 
@@ -1393,7 +1457,9 @@ mod tests {
         check_error(
             "[simulation]\nseed = -1\n",
             &[],
-            &["simulation.seed: expected a non-negative integer, got -1"],
+            &[
+                "simulation.seed: expected a non-negative integer (at most 9223372036854775807), got -1",
+            ],
         );
     }
 
@@ -1445,7 +1511,9 @@ mod tests {
         check_error(
             "[datacenter]\ncopy_throughput_mb_s = 0\n",
             &[],
-            &["x.toml:2:24: datacenter.copy_throughput_mb_s: expected a positive throughput"],
+            &[
+                "x.toml:2:24: datacenter.copy_throughput_mb_s: expected a positive value (a copy at 0 MB/s never ends), got 0",
+            ],
         );
         check_error(
             "[datacenter]\ncopy_error_probability = 0.5\ncopy_warning_probability = 0.6\n",

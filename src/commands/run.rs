@@ -9,14 +9,11 @@ use impexsim::run::{RunOptions, run_to_dir};
 use impexsim::sim::Progress;
 
 use crate::cli::RunArgs;
-use crate::commands::{UsageError, load_scenario};
+use crate::commands::load_scenario;
 use crate::console::{err, errln};
 use crate::progress::progress_bar;
 
 pub fn run(args: RunArgs) -> Result<()> {
-    if args.replications == Some(0) {
-        return Err(UsageError("--replications must be at least 1, got 0".into()).into());
-    }
     let mut overrides = args.overrides.clone();
     if let Some(seed) = args.seed {
         overrides.push(format!("simulation.seed={seed}"));
