@@ -1466,6 +1466,106 @@ mod tests {
     }
 
     #[test]
+    fn empirical_throughput_with_a_zero_value_is_rejected() {
+        // A zero value panicked in the engine after 1000 redraws of zero.
+        let read = |text: &str| PositiveNumberDist::from_toml(&value(text));
+        let check = |text: &str, needle: &str| {
+            let message = read(text).unwrap_err();
+            assert!(message.contains(needle), "{text}: {message}");
+        };
+        check(
+            "{ dist = \"empirical\", values = [0, 0] }",
+            "empirical: `values`: every value must be positive (a copy at 0 MB/s never ends), got 0",
+        );
+        check(
+            "{ dist = \"empirical\", values = [0, 100], weights = [1000000, 1] }",
+            "every value must be positive",
+        );
+        check(
+            "0",
+            "expected a positive value (a copy at 0 MB/s never ends), got 0",
+        );
+        check(
+            "{ dist = \"uniform_int\", min = 0, max = 3 }",
+            "uniform_int: `min` must be at least 1",
+        );
+        // A mean so small that 1 / mean is infinite: every draw was 0.
+        check(
+            "{ dist = \"exponential\", mean = 1e-310 }",
+            "exponential: half of the draws would be",
+        );
+        check(
+            "{ dist = \"lognormal\", median = 1e-320, sigma = 1 }",
+            "half of the draws would be",
+        );
+        // A zero value nothing picks is harmless.
+        assert!(read("{ dist = \"empirical\", values = [0, 100], weights = [0, 1] }").is_ok());
+        for text in [
+            "120",
+            "{ dist = \"normal\", mean = 120, sd = 20 }",
+            "{ dist = \"normal\", mean = 1, sd = 1000 }",
+            "{ dist = \"uniform\", min = 0, max = 200 }",
+            "{ dist = \"triangular\", min = 0, mode = 0, max = 1 }",
+            "{ dist = \"exponential\", mean = 100 }",
+            "{ dist = \"uniform_int\", min = 1, max = 3 }",
+        ] {
+            assert!(read(text).is_ok(), "{text}: {:?}", read(text));
+        }
+    }
+
+    #[test]
+    fn positive_draws_are_the_raw_draws_that_are_positive() {
+        // `sample` takes the same raw draws as the old redraw loop: here the
+        // first positive draw of a normal around zero, in order.
+        let positive =
+            PositiveNumberDist::from_toml(&value("{ dist = \"normal\", mean = 1, sd = 1000 }"))
+                .unwrap();
+        let raw = positive.dist().clone();
+        let mut rng_positive = ChaCha8Rng::seed_from_u64(9);
+        let mut rng_raw = ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..1_000 {
+            let expected = loop {
+                let draw = raw.sample(&mut rng_raw);
+                if draw > 0.0 {
+                    break draw;
+                }
+            };
+            assert_eq!(positive.sample(&mut rng_positive), expected);
+        }
+        // A uniform_int from 1 never needs a redraw.
+        let counts =
+            PositiveNumberDist::from_toml(&value("{ dist = \"uniform_int\", min = 1, max = 2 }"))
+                .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        assert!((0..1_000).all(|_| counts.sample(&mut rng) >= 1.0));
+    }
+
+    #[test]
+    fn practical_max_is_exceeded_with_probability_below_1e_18() {
+        let dist = |text: &str| NumberDist::from_toml(&value(text)).unwrap();
+        let max = |text: &str| dist(text).dist().practical_max();
+        assert_eq!(max("3"), 3.0);
+        assert_eq!(max("{ dist = \"uniform\", min = 1, max = 16 }"), 16.0);
+        assert_eq!(
+            max("{ dist = \"triangular\", min = 1, mode = 2, max = 5 }"),
+            5.0
+        );
+        assert_eq!(max("{ dist = \"uniform_int\", min = 1, max = 10 }"), 10.0);
+        assert_eq!(
+            max("{ dist = \"empirical\", values = [1, 50, 7], weights = [1, 0, 1] }"),
+            7.0
+        );
+        // exp(-42) = 5.7e-19; P(Z > 9) = 1.1e-19.
+        assert_eq!(max("{ dist = \"exponential\", mean = 2 }"), 84.0);
+        assert_eq!(max("{ dist = \"normal\", mean = 120, sd = 20 }"), 300.0);
+        let lognormal = max("{ dist = \"lognormal\", median = 8, sigma = 0.5 }");
+        assert!(
+            (lognormal - 8.0 * 4.5_f64.exp()).abs() < 1e-9,
+            "{lognormal}"
+        );
+    }
+
+    #[test]
     fn erfc_matches_known_values() {
         // Reference values of erfc to 9 digits.
         for (x, expected) in [

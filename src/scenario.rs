@@ -39,7 +39,7 @@ use crate::time::{SimDuration, SimTime};
 
 pub use self::bounds::{
     MAX_DATA_PER_DRIVE_TB, MAX_DRAIN_LIMIT, MAX_DRIVES_PER_JOB, MAX_HORIZON,
-    MAX_JOBS_PER_REPLICATION, MAX_JOBS_PER_RUN, MAX_OVERDUE_DEADLINES_PER_RUN, MAX_POLLS,
+    MAX_JOBS_PER_REPLICATION, MAX_JOBS_PER_RUN, MAX_OVERDUE_DEADLINES_PER_RUN, MAX_POLLS_PER_JOB,
     MAX_REPLICATIONS, MAX_TRACE_BYTES, MIN_POLL_INTERVAL, Workload,
 };
 use self::file::{ProcessKind, SECTIONS, ScenarioFile};
@@ -1718,7 +1718,7 @@ mod tests {
     }
 
     /// Writes a scenario and a trace into a fresh folder and loads the scenario.
-    fn load_with_trace(trace: &str) -> Result<Scenario, ScenarioError> {
+    fn load_with_trace(trace: impl AsRef<[u8]>) -> Result<Scenario, ScenarioError> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("data")).unwrap();
         std::fs::write(dir.path().join("data/arrivals.csv"), trace).unwrap();
@@ -1811,6 +1811,172 @@ mod tests {
         check(
             "created_at,job_type\n2026-01-05T00:00:00Z,Import,4\n",
             &["arrivals.csv:2: expected 2 fields like the header row, got 3"],
+        );
+    }
+
+    #[test]
+    fn trace_errors_count_physical_lines_after_blank_lines() {
+        // The csv crate's line numbers left out blank lines between rows.
+        let check = |trace: &str, needle: &str| {
+            let message = load_with_trace(trace).unwrap_err().to_string();
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+        };
+        check(
+            "created_at,job_type\n\n\n2026-01-05T00:00:00Z,Import\n\n2026-01-05,Import\n",
+            "arrivals.csv:6: created_at",
+        );
+        check(
+            "created_at,job_type\r\n\r\n2026-01-05T00:00:00Z,Import\r\n\"a\nb\",Import\n",
+            "arrivals.csv:4: created_at",
+        );
+        check(
+            "\n\ncreated_at,kind\n2026-01-05T00:00:00Z,Import\n",
+            "arrivals.csv:3: unknown column \"kind\"",
+        );
+        check(
+            "created_at,job_type\n\n2026-01-05T00:00:00Z,Import,4\n",
+            "arrivals.csv:3: expected 2 fields",
+        );
+        let not_utf8 =
+            load_with_trace(b"created_at,job_type\n\n2026-01-05T00:00:00Z,Import\n\n\xff,Import\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            not_utf8.contains("arrivals.csv:5: not valid UTF-8"),
+            "{not_utf8}"
+        );
+        check("\n\n", "arrivals.csv:1: empty file");
+        let scenario = load_with_trace(
+            "created_at,job_type\n\n2025-01-05T00:00:00Z,Import\n\n\n\
+             2025-01-05T00:00:00Z,Import\n2026-01-05T00:00:00Z,Import\n",
+        )
+        .unwrap();
+        assert!(
+            scenario.warnings[0]
+                .contains("skipped 2 row(s) created outside [start, start + horizon) (line 3, 6)"),
+            "{:?}",
+            scenario.warnings
+        );
+    }
+
+    #[test]
+    fn trace_fields_echoed_in_errors_are_cut() {
+        // A 200 MB field once made a 200 MB message.
+        let long = "x".repeat(200_000);
+        for trace in [
+            format!("created_at,job_type\n{long},Import\n"),
+            format!("created_at,job_type\n2026-01-05T00:00:00Z,{long}\n"),
+            format!("created_at,job_type,drives\n2026-01-05T00:00:00Z,Import,{long}\n"),
+            format!("created_at,{long}\n"),
+        ] {
+            let message = load_with_trace(&trace).unwrap_err().to_string();
+            assert!(
+                message.len() < 400,
+                "{} bytes: {}",
+                message.len(),
+                &message[..400]
+            );
+            assert!(message.contains("(200000 characters)"), "{message}");
+        }
+    }
+
+    #[test]
+    fn trace_larger_than_1_gib_is_rejected_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let trace = std::fs::File::create(dir.path().join("big.csv")).unwrap();
+        // A sparse file: no disk space, but the size of a huge trace.
+        trace.set_len(MAX_TRACE_BYTES + 1).unwrap();
+        let scenario_path = dir.path().join("study.toml");
+        std::fs::write(
+            &scenario_path,
+            "[arrivals]\nprocess = \"trace\"\ntrace = \"big.csv\"\n",
+        )
+        .unwrap();
+        let message = Scenario::load(&scenario_path, &[]).unwrap_err().to_string();
+        assert!(
+            message.contains(
+                "study.toml:3:9: arrivals.trace: ",
+            ) && message.contains("holds 1073741825 bytes; expected an arrival trace of at most 1073741824 bytes (1 GiB)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn values_echoed_in_errors_are_cut() {
+        let long = "y".repeat(100_000);
+        let cases = [
+            (
+                String::new(),
+                vec![format!("simulation.replications={long}")],
+            ),
+            (
+                String::new(),
+                vec![format!("policy.creating_timeout={long}")],
+            ),
+            (String::new(), vec![format!("policy.{long}=3")]),
+            (String::new(), vec![format!("{long}.key=3")]),
+            (String::new(), vec![format!("policy.creating_timeout")]),
+            (String::new(), vec![format!("{long}")]),
+            (
+                String::new(),
+                vec![format!("policy.cancellable_states=[\"{long}\"]")],
+            ),
+            (
+                String::new(),
+                vec![format!("policy.cancellable_states=[\"{long}")],
+            ),
+            (
+                String::new(),
+                vec![format!("customer.ship_delay={{ dist = \"{long}\" }}")],
+            ),
+            (
+                String::new(),
+                vec![format!(
+                    "customer.ship_delay={{ dist = \"exponential\", {long} = 1 }}"
+                )],
+            ),
+            (format!("[simulation]\nreplications = \"{long}\"\n"), vec![]),
+            (format!("[simulation]\nname = \"a/{long}\"\n"), vec![]),
+            (format!("[simulation]\nstart = \"{long}\"\n"), vec![]),
+            (format!("[simulation]\n{long} = 1\n"), vec![]),
+            (format!("[{long}]\n"), vec![]),
+            (format!("[arrivals]\nprocess = \"{long}\"\n"), vec![]),
+            (
+                format!("[arrivals]\ndrives_per_job = [{}]\n", "1, ".repeat(30_000)),
+                vec![],
+            ),
+        ];
+        for (text, overrides) in cases {
+            let overrides: Vec<&str> = overrides.iter().map(String::as_str).collect();
+            let message = match from_text(&text, &overrides) {
+                Ok(_) => panic!("accepted {}", &text[..text.len().min(60)]),
+                Err(error) => error.to_string(),
+            };
+            assert!(
+                message.len() < 700,
+                "{} bytes: {}",
+                message.len(),
+                &message[..message.len().min(700)]
+            );
+        }
+    }
+
+    #[test]
+    fn unquoted_start_is_text_in_the_resolved_scenario() {
+        // run.json showed {"$__toml_private_datetime": ...} for it.
+        let scenario = from_text("[simulation]\nstart = 2026-02-01T08:00:00+01:00\n", &[]).unwrap();
+        assert_eq!(
+            scenario.resolved["simulation"]["start"],
+            toml::Value::String("2026-02-01T08:00:00+01:00".to_string())
+        );
+        assert_eq!(
+            scenario.simulation.start.to_rfc3339(),
+            "2026-02-01T07:00:00+00:00"
+        );
+        let scenario = from_text("", &["simulation.start=2026-02-01T00:00:00Z"]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&scenario.resolved).unwrap()["simulation"]["start"],
+            serde_json::json!("2026-02-01T00:00:00Z")
         );
     }
 

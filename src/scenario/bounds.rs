@@ -46,12 +46,13 @@ pub const MAX_JOBS_PER_REPLICATION: f64 = 2e6;
 pub const MAX_JOBS_PER_RUN: f64 = 1e8;
 
 /// The most overdue-package deadlines that contact a customer, over all
-/// replications (each deadline costs about as much as a few events of a job).
-pub const MAX_OVERDUE_DEADLINES_PER_RUN: f64 = 1e8;
+/// replications: a deadline costs a few events, a job some forty, so this
+/// is about the work of `MAX_JOBS_PER_RUN` jobs.
+pub const MAX_OVERDUE_DEADLINES_PER_RUN: f64 = 1e9;
 
-/// The most Get Job polls `impexsim calls` may write (one JSON line of about
-/// 280 bytes each: at most ~28 GB).
-pub const MAX_POLLS: f64 = 1e8;
+/// The most Get Job polls of one job in `impexsim calls` (one JSON line of
+/// about 280 bytes each): the poll interval against the run's length.
+pub const MAX_POLLS_PER_JOB: f64 = 1e5;
 
 /// The shortest `customer.poll_interval`.
 pub const MIN_POLL_INTERVAL: SimDuration = SimDuration(MS_PER_SECOND);
@@ -82,9 +83,10 @@ pub struct Workload {
     /// the trace's rows inside the horizon).
     pub root_jobs: f64,
     /// Jobs each root job stands for on average: itself and its chain of
-    /// follow-up exports, `1 + export share x min(q / (1 - q), 1 + (horizon
-    /// + drain_limit) / cycle)`, with `q` the chance that an export return
-    /// is lost or damaged and reordered, and `cycle` the mean time from a
+    /// follow-up exports,
+    /// `1 + export share x min(q / (1 - q), 1 + (horizon + drain_limit) / cycle)`,
+    /// with `q` the chance that an export return is lost or damaged and
+    /// reordered, and `cycle` the mean time from a
     /// job's creation to its return without any queueing (the sum of the
     /// means of ship_delay, transit, receive_lag, receive_time, copy_lag,
     /// copy_setup, packaging_time and return_transit). Infinite when every
@@ -100,10 +102,11 @@ pub struct Workload {
     /// `min(1 / (1 - response_probability x extend_probability), 1 + span /
     /// shipping_extension)`.
     pub overdue_deadlines: f64,
-    /// Get Job polls of `impexsim calls`, at most: `jobs x (1 + (horizon / 2
-    /// + drain_limit + retention) / poll_interval)` (a job is polled from
-    /// its creation until it is deleted, `retention` after it finishes).
-    pub polls: f64,
+    /// Get Job polls of one job in `impexsim calls`, at most on average:
+    /// `1 + (horizon / 2 + drain_limit + retention) / poll_interval` (a job
+    /// is polled from its creation until it is deleted, `retention` after it
+    /// finishes, or until the run ends).
+    pub polls_per_job: f64,
 }
 
 /// A bound the scenario breaks: the key to blame and what to say.
@@ -188,7 +191,7 @@ impl Workload {
             follow_up_factor,
             jobs,
             overdue_deadlines: jobs * overdue_per_job,
-            polls: jobs * polls_per_job,
+            polls_per_job,
         }
     }
 }
@@ -358,21 +361,20 @@ pub(super) fn check(
             ),
         );
     }
-    if workload.polls > MAX_POLLS {
+    if workload.polls_per_job > MAX_POLLS_PER_JOB {
         let polled_for = SimDuration::from_ms_f64(simulation.horizon.ms() as f64 / 2.0)
             + simulation.drain_limit
             + policy.retention;
         return fail(
             "customer.poll_interval",
             format!(
-                "up to {} Get Job polls ({} expected jobs, each polled every {} for up to \
-                 horizon / 2 + drain_limit + retention = {}); expected at most {}: poll less \
-                 often, or shorten simulation.drain_limit",
-                count(workload.polls),
-                count(workload.jobs),
+                "up to {} Get Job polls a job (every {} for up to horizon / 2 + drain_limit + \
+                 retention = {}); expected at most {}: poll less often, or shorten \
+                 simulation.drain_limit",
+                count(workload.polls_per_job),
                 format_duration(customer.poll_interval),
                 format_duration(polled_for),
-                count(MAX_POLLS)
+                count(MAX_POLLS_PER_JOB)
             ),
         );
     }
@@ -511,6 +513,349 @@ fn instant(text: &str) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::ScenarioError;
+
+    fn sets(overrides: &[&str]) -> Vec<String> {
+        overrides.iter().map(|text| text.to_string()).collect()
+    }
+
+    fn build(overrides: &[&str]) -> Result<Scenario, ScenarioError> {
+        Scenario::from_overrides(&sets(overrides))
+    }
+
+    /// Asserts that the overrides fail, naming `key` and containing every needle.
+    #[track_caller]
+    fn check_rejected(overrides: &[&str], key: &str, needles: &[&str]) {
+        let message = match build(overrides) {
+            Ok(_) => panic!("{overrides:?} passed validation"),
+            Err(error) => error.to_string(),
+        };
+        assert!(message.contains(&format!(": {key}: ")), "{message}");
+        for needle in needles {
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+        }
+    }
+
+    #[track_caller]
+    fn check_accepted(overrides: &[&str]) -> Scenario {
+        build(overrides).unwrap_or_else(|error| panic!("{overrides:?}: {error}"))
+    }
+
+    /// One job, so only the bound under test can be broken.
+    const ONE_JOB: [&str; 2] = ["arrivals.process=count", "arrivals.count=1"];
+
+    fn with_one_job<'a>(more: &[&'a str]) -> Vec<&'a str> {
+        ONE_JOB
+            .iter()
+            .copied()
+            .chain(more.iter().copied())
+            .collect()
+    }
+
+    #[test]
+    fn ten_million_jobs_a_day_for_a_day_is_rejected() {
+        // Issue: `--set arrivals.jobs_per_day=1e7 --set simulation.horizon=1d`
+        // took 2 GB and aborted.
+        check_rejected(
+            &["arrivals.jobs_per_day=1e7", "simulation.horizon=1d"],
+            "arrivals.jobs_per_day",
+            &[
+                "expected jobs in a replication",
+                "expected at most 2,000,000",
+            ],
+        );
+        // 1,999,000 expected jobs (with the baseline's few follow-ups) pass.
+        check_accepted(&["arrivals.jobs_per_day=1999000", "simulation.horizon=1d"]);
+        check_rejected(
+            &["arrivals.process=count", "arrivals.count=2100000"],
+            "arrivals.count",
+            &["count 2100000"],
+        );
+        // `count` computed from jobs_per_day x horizon names jobs_per_day.
+        check_rejected(
+            &["arrivals.process=count", "arrivals.jobs_per_day=1e300"],
+            "arrivals.jobs_per_day",
+            &["expected at most 2,000,000"],
+        );
+    }
+
+    #[test]
+    fn replications_above_the_bound_are_rejected() {
+        check_accepted(&with_one_job(&["simulation.replications=10000"]));
+        check_rejected(
+            &with_one_job(&["simulation.replications=10001"]),
+            "simulation.replications",
+            &["expected at most 10000 replications, got 10001"],
+        );
+        check_rejected(
+            &["simulation.replications=4294967295"],
+            "simulation.replications",
+            &["at most 10000"],
+        );
+    }
+
+    #[test]
+    fn replications_times_jobs_above_the_run_bound_are_rejected() {
+        // 100,000 jobs x 1,000 replications = 10^8: at the bound.
+        check_accepted(&[
+            "arrivals.process=count",
+            "arrivals.count=100000",
+            "arrivals.export_fraction=0",
+            "simulation.replications=1000",
+        ]);
+        check_rejected(
+            &[
+                "arrivals.process=count",
+                "arrivals.count=100000",
+                "arrivals.export_fraction=0",
+                "simulation.replications=1001",
+            ],
+            "arrivals.count",
+            &[
+                "x 1001 replications",
+                "100,100,000 jobs",
+                "at most 100,000,000 in one run",
+            ],
+        );
+    }
+
+    #[test]
+    fn horizon_and_drain_limit_of_more_than_a_century_are_rejected() {
+        // Issue 3's `simulation.horizon = 10000000d` took 1.9 GB.
+        check_accepted(&with_one_job(&["simulation.horizon=36500d"]));
+        check_rejected(
+            &with_one_job(&["simulation.horizon=36501d"]),
+            "simulation.horizon",
+            &["expected at most 36500d (100 years), got 36501d"],
+        );
+        check_rejected(
+            &with_one_job(&["simulation.horizon=10000000d"]),
+            "simulation.horizon",
+            &["at most 36500d"],
+        );
+        check_accepted(&with_one_job(&["simulation.drain_limit=36500d"]));
+        check_rejected(
+            &with_one_job(&["simulation.drain_limit=36500d 1ms"]),
+            "simulation.drain_limit",
+            &["got 36500d 1ms"],
+        );
+    }
+
+    #[test]
+    fn poll_interval_of_one_millisecond_is_rejected() {
+        // Issue: `customer.poll_interval = "1ms"` wrote 3.5 GB in 5 s.
+        check_rejected(
+            &["customer.poll_interval=1ms"],
+            "customer.poll_interval",
+            &["expected at least 1s, got 1ms"],
+        );
+        // 1 + (30m + 1h + 1d) / 1s = 91,801 polls a job: within the bound.
+        check_accepted(&with_one_job(&[
+            "customer.poll_interval=1s",
+            "simulation.horizon=1h",
+            "simulation.drain_limit=1h",
+            "policy.retention=1d",
+        ]));
+        // Relative to the run: up to 672.5 days of polls a job in the
+        // baseline; 1 + 672.5d / 9m 41s is 100,008 polls, just over the
+        // bound, and 9m 42s gives 99,836, just under.
+        check_rejected(
+            &["customer.poll_interval=9m 41s"],
+            "customer.poll_interval",
+            &[
+                "100,008 Get Job polls a job",
+                "horizon / 2 + drain_limit + retention = 672d 12h",
+                "at most 100,000",
+            ],
+        );
+        check_accepted(&["customer.poll_interval=9m 42s"]);
+    }
+
+    #[test]
+    fn overdue_extension_of_one_millisecond_is_rejected() {
+        // Every package lost, every customer answering and extending: one
+        // deadline a millisecond until the end of the run.
+        let endless = [
+            "shipping.lost_package_probability=1",
+            "shipping.late_package_probability=0",
+            "customer.response_probability=1",
+            "customer.response_delay=0s",
+            "customer.extend_probability=1",
+            "policy.shipping_extension=1ms",
+        ];
+        check_rejected(
+            &endless,
+            "policy.shipping_extension",
+            &[
+                "overdue-package deadlines",
+                "extended every 1ms",
+                "at most 1,000,000,000",
+            ],
+        );
+        // The same with the documented 14-day extension is fine.
+        let mut documented = endless.to_vec();
+        documented[5] = "policy.shipping_extension=14d";
+        check_accepted(&documented);
+    }
+
+    #[test]
+    fn endless_follow_up_chain_at_one_instant_is_rejected() {
+        // Every export return lost and reordered, with a cycle that takes no
+        // time: the engine looped at one instant, holding every job.
+        let mut chain = vec![
+            "arrivals.export_fraction=1",
+            "shipping.return_lost_probability=1",
+            "customer.reorder_export_probability=1",
+        ];
+        let zero = [
+            "customer.ship_delay=0s",
+            "shipping.transit=0s",
+            "datacenter.receive_lag=0s",
+            "datacenter.receive_time=0s",
+            "datacenter.copy_lag=0s",
+            "datacenter.copy_setup=0s",
+            "datacenter.packaging_time=0s",
+            "shipping.return_transit=0s",
+        ];
+        chain.extend(with_one_job(&zero));
+        check_rejected(
+            &chain,
+            "customer.reorder_export_probability",
+            &["endless chain of follow-up jobs at one instant"],
+        );
+        // With a cycle that takes time, the run's end bounds the chain.
+        let mut timed = chain.clone();
+        timed.push("shipping.return_transit=1d");
+        let scenario = check_accepted(&timed);
+        let workload = scenario.workload();
+        // One job, then one follow-up a day over horizon 365d + drain 400d.
+        assert_eq!(workload.root_jobs, 1.0);
+        assert_eq!(workload.follow_up_factor, 1.0 + 1.0 + 765.0);
+    }
+
+    #[test]
+    fn follow_up_factor_is_the_mean_length_of_a_chain() {
+        // q = (0.1 + 0.1) x 0.5 = 0.1: each export job has q / (1 - q) =
+        // 1/9 follow-ups on average, and half of the jobs are exports.
+        let scenario = check_accepted(&[
+            "arrivals.export_fraction=0.5",
+            "shipping.return_lost_probability=0.1",
+            "shipping.return_damaged_probability=0.1",
+            "customer.reorder_export_probability=0.5",
+        ]);
+        let workload = scenario.workload();
+        assert!((workload.follow_up_factor - (1.0 + 0.5 / 9.0)).abs() < 1e-12);
+        assert!((workload.root_jobs - 20.0 * 365.0).abs() < 1e-9);
+        assert!((workload.jobs - workload.root_jobs * workload.follow_up_factor).abs() < 1e-6);
+    }
+
+    #[test]
+    fn data_per_drive_that_saturates_bytes_is_rejected() {
+        // Issue: 1e308 TB saturated the u64 byte count; copies never ended.
+        check_rejected(
+            &["arrivals.data_per_drive_tb=1e308"],
+            "arrivals.data_per_drive_tb",
+            &["draws reach 1e308 TB", "at most 1000000 TB a drive"],
+        );
+        check_accepted(&["arrivals.data_per_drive_tb=1000000"]);
+        // Unbounded families by their 1e-18 tail: exp(9 x 2) x 8 TB = 5.2e8.
+        check_rejected(
+            &["arrivals.data_per_drive_tb={ dist = \"lognormal\", median = 8, sigma = 2 }"],
+            "arrivals.data_per_drive_tb",
+            &["draws reach"],
+        );
+        check_accepted(&[
+            "arrivals.data_per_drive_tb={ dist = \"lognormal\", median = 8, sigma = 0.8 }",
+        ]);
+    }
+
+    #[test]
+    fn more_than_ten_drives_per_job_are_rejected() {
+        check_accepted(&["policy.max_drives_per_job=10"]);
+        check_rejected(
+            &["policy.max_drives_per_job=11"],
+            "policy.max_drives_per_job",
+            &["expected at most 10 (the service's limit), got 11"],
+        );
+    }
+
+    #[test]
+    fn timestamps_past_year_9999_are_rejected() {
+        // The last timestamp is start + horizon + drain_limit + retention +
+        // poll_interval: 1d + 1d + 1d + 1m after the start here.
+        let short = [
+            "simulation.horizon=1d",
+            "simulation.drain_limit=1d",
+            "policy.retention=1d",
+            "customer.poll_interval=1m",
+        ];
+        let mut at_the_end = with_one_job(&short);
+        at_the_end.push("simulation.start=9999-12-28T23:58:59.999Z");
+        check_accepted(&at_the_end);
+        let mut one_ms_later = with_one_job(&short);
+        one_ms_later.push("simulation.start=9999-12-28T23:59:00Z");
+        check_rejected(
+            &one_ms_later,
+            "policy.retention",
+            &["= +10000-01-01T00:00:00Z, is past 9999-12-31T23:59:59.999Z"],
+        );
+        // The longest duration the user set is to blame.
+        let mut longer_horizon = with_one_job(&short);
+        longer_horizon.extend([
+            "simulation.horizon=2d",
+            "simulation.start=9999-12-28T00:00:00Z",
+        ]);
+        check_rejected(&longer_horizon, "simulation.horizon", &["is past"]);
+        // Only the start set: the start is to blame.
+        check_rejected(
+            &["simulation.start=9999-06-01T00:00:00Z"],
+            "simulation.start",
+            &["is past 9999-12-31T23:59:59.999Z"],
+        );
+        check_rejected(
+            &["policy.retention=3000000d"],
+            "policy.retention",
+            &["= +10241-10-31T00:00:00Z, is past"],
+        );
+        // Past the calendar chrono knows (year 262142).
+        check_rejected(
+            &["policy.retention=100000000d"],
+            "policy.retention",
+            &["= a year past 9999, is past"],
+        );
+        // And before year 0: an offset can put the start there.
+        check_rejected(
+            &["simulation.start=0000-01-01T00:00:00+01:00"],
+            "simulation.start",
+            &["expected an instant from 0000-01-01T00:00:00Z on"],
+        );
+    }
+
+    #[test]
+    fn every_shipped_scenario_is_within_the_bounds_with_room() {
+        for name in [
+            "baseline",
+            "peak_season",
+            "carrier_strike",
+            "export_heavy",
+            "small_datacenter",
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios")
+                .join(format!("{name}.toml"));
+            let scenario = Scenario::load(&path, &[]).unwrap();
+            let workload = scenario.workload();
+            assert!(
+                workload.jobs < MAX_JOBS_PER_REPLICATION / 100.0,
+                "{name}: {workload:?}"
+            );
+            assert!(
+                workload.polls_per_job < MAX_POLLS_PER_JOB / 10.0,
+                "{name}: {workload:?}"
+            );
+            assert!(workload.overdue_deadlines < 1e6, "{name}: {workload:?}");
+        }
+    }
 
     #[test]
     fn counts_are_grouped() {

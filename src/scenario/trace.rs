@@ -64,7 +64,8 @@ pub(crate) fn parse_trace(
     let mut skipped = SkippedRows::default();
     for record in reader.records() {
         let record = record.map_err(|error| fail(lines.at_error(&error), csv_message(&error)))?;
-        let line = Some(lines.at(record.position()));
+        let line_number = lines.at(record.position());
+        let line = Some(line_number);
         let field = |index: usize| record.get(index).unwrap_or("");
 
         let created_text = field(columns.created_at);
@@ -114,7 +115,7 @@ pub(crate) fn parse_trace(
 
         let offset_ms = (created_at - bounds.start).num_milliseconds();
         if offset_ms < 0 || offset_ms >= bounds.horizon.ms() {
-            skipped.add(line.unwrap_or(0));
+            skipped.add(line_number);
             continue;
         }
         rows.push(TraceRow {
