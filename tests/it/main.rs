@@ -12,6 +12,8 @@
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `validation`: the bounds on what a run may cost, values that used to
+//!   crash after validation, and what messages echo.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -26,6 +28,7 @@ mod queueing;
 mod replications;
 mod rules;
 mod sweep;
+mod validation;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
