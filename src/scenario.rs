@@ -45,6 +45,14 @@ pub use self::bounds::{
 use self::file::{ProcessKind, SECTIONS, ScenarioFile};
 use self::trace::{TraceBounds, parse_trace};
 
+/// Every key a scenario file may set, dotted (`policy.retention`), in file
+/// order.
+pub fn keys() -> impl Iterator<Item = String> {
+    SECTIONS
+        .iter()
+        .flat_map(|(section, keys)| keys.iter().map(move |key| format!("{section}.{key}")))
+}
+
 /// The embedded default scenario.
 pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
 

@@ -12,6 +12,8 @@
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (SPEC 1.4), customer call streams, their JSON Schemas, golden outputs.
+//! - `fuzz`: mutated scenario files and `--set` values never panic, and
+//!   whatever passes validation runs (proptest, fixed seed, bounded cases).
 //! - `validation`: the bounds on what a run may cost, values that used to
 //!   crash after validation, and what messages echo.
 //!
@@ -24,6 +26,7 @@ mod cli;
 mod compare;
 mod determinism;
 mod fixtures;
+mod fuzz;
 mod queueing;
 mod replications;
 mod rules;
