@@ -601,11 +601,21 @@ impl Resolver {
         let policy = file.policy.unwrap_or_default();
 
         let name = take!(simulation.name);
-        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        // The default output folder is `output/<name>-calls.jsonl` at the
+        // longest, and a file name has at most 255 bytes.
+        const MAX_NAME_BYTES: usize = 200;
+        if name.is_empty()
+            || name.contains(['/', '\\'])
+            || name == "."
+            || name == ".."
+            || name.chars().any(char::is_control)
+            || name.len() > MAX_NAME_BYTES
+        {
             return Err(self.invalid(
                 "simulation.name",
                 format!(
-                    "expected a name usable as a folder name (not empty, no / or \\), got {}",
+                    "expected a name usable as a folder name (not empty, no / or \\, no control \
+                     characters, at most {MAX_NAME_BYTES} bytes), got {}",
                     echo::quote(&name)
                 ),
             ));
@@ -1967,6 +1977,22 @@ mod tests {
                 &message[..message.len().min(700)]
             );
         }
+    }
+
+    #[test]
+    fn names_that_cannot_be_a_folder_are_rejected() {
+        // A NUL or a 300-byte name failed only when the output was written
+        // (exit 1), after the whole run.
+        for name in ["a\\u0000b", "line\\nbreak", &"n".repeat(201), "a/b", ".."] {
+            check_error(
+                &format!("[simulation]\nname = \"{name}\"\n"),
+                &[],
+                &["x.toml:2:8: simulation.name: expected a name usable as a folder name"],
+            );
+        }
+        let longest = "n".repeat(200);
+        let scenario = from_text(&format!("[simulation]\nname = \"{longest}\"\n"), &[]).unwrap();
+        assert_eq!(scenario.simulation.name, longest);
     }
 
     #[test]

@@ -97,10 +97,11 @@ pub struct Workload {
     pub jobs: f64,
     /// Overdue-package deadlines that contact the customer, at most:
     /// `jobs x (lost_package_probability x n(horizon + drain_limit) +
-    /// n(longest transit - shipping_timeout))`, where `n(span)` is the
-    /// number of deadlines of one overdue job waiting that long:
-    /// `min(1 / (1 - response_probability x extend_probability), 1 + span /
-    /// shipping_extension)`.
+    /// n(mean transit))`, where `n(span)` bounds the deadlines of one
+    /// overdue job waiting that long,
+    /// `min(1 / (1 - response_probability x extend_probability), 1 + span / shipping_extension)`,
+    /// and the transit term is 0 when no transit reaches `shipping_timeout`
+    /// (`Dist::practical_max`).
     pub overdue_deadlines: f64,
     /// Get Job polls of one job in `impexsim calls`, at most on average:
     /// `1 + (horizon / 2 + drain_limit + retention) / poll_interval` (a job
@@ -172,10 +173,12 @@ impl Workload {
             }
         };
         let lost = scenario.shipping.lost_package_probability.get();
-        let longest_transit =
-            SimDuration::from_ms_f64(scenario.shipping.transit.dist().practical_max());
+        // A package that is only slow is waited for at most 1 + transit /
+        // extension deadlines; on average over jobs, at most n(mean transit).
+        let transit = &scenario.shipping.transit;
+        let longest_transit = SimDuration::from_ms_f64(transit.dist().practical_max());
         let slow_transit = if longest_transit > policy.shipping_timeout {
-            deadlines(longest_transit - policy.shipping_timeout)
+            deadlines(transit.mean())
         } else {
             0.0
         };
@@ -692,6 +695,17 @@ mod tests {
                 "at most 1,000,000,000",
             ],
         );
+        // Packages that are only slow, however heavy the tail of their
+        // transit, are waited for about mean transit / extension deadlines.
+        let slow = check_accepted(&[
+            "customer.response_probability=1",
+            "customer.extend_probability=1",
+            "shipping.transit={ dist = \"lognormal\", median = \"2d\", sigma = 2 }",
+        ]);
+        let per_job = slow.workload().overdue_deadlines / slow.workload().jobs;
+        // lost 0.005 x (1 + 765d / 14d) + (1 + 2d e^2 / 14d).
+        let expected = 0.005 * (1.0 + 765.0 / 14.0) + 1.0 + 2.0 * 2.0_f64.exp() / 14.0;
+        assert!((per_job - expected).abs() < 1e-6, "{per_job} != {expected}");
         // The same with the documented 14-day extension is fine.
         let mut documented = endless.to_vec();
         documented[5] = "policy.shipping_extension=14d";
