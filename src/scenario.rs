@@ -325,7 +325,9 @@ impl Scenario {
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned());
         match stem {
-            Some(stem) if !names_itself && !stem.is_empty() => {
+            // A file name that is no folder name (say, 250 bytes) leaves the
+            // baseline's, rather than fail on a `--set` nobody typed.
+            Some(stem) if !names_itself && is_folder_name(&stem) => {
                 let mut with_name = vec![format!("simulation.name={}", toml::Value::from(stem))];
                 with_name.extend_from_slice(overrides);
                 Scenario::from_toml(&text, &origin, path.parent(), &with_name)
@@ -601,16 +603,7 @@ impl Resolver {
         let policy = file.policy.unwrap_or_default();
 
         let name = take!(simulation.name);
-        // The default output folder is `output/<name>-calls.jsonl` at the
-        // longest, and a file name has at most 255 bytes.
-        const MAX_NAME_BYTES: usize = 200;
-        if name.is_empty()
-            || name.contains(['/', '\\'])
-            || name == "."
-            || name == ".."
-            || name.chars().any(char::is_control)
-            || name.len() > MAX_NAME_BYTES
-        {
+        if !is_folder_name(&name) {
             return Err(self.invalid(
                 "simulation.name",
                 format!(
@@ -1121,6 +1114,21 @@ fn set_nested(target: &mut toml::Value, path: &[&str], value: toml::Value) -> Re
         }
         [] => unreachable!("a --set key has at least three parts here"),
     }
+}
+
+/// The most bytes of `simulation.name`: the default output is
+/// `output/<name>-calls.jsonl` at the longest, and a file name has at most
+/// 255 bytes.
+const MAX_NAME_BYTES: usize = 200;
+
+/// Whether `name` can name the default output folder.
+fn is_folder_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name.contains(['/', '\\'])
+        || name == "."
+        || name == ".."
+        || name.chars().any(char::is_control)
+        || name.len() > MAX_NAME_BYTES)
 }
 
 fn process_name(kind: ProcessKind) -> &'static str {
@@ -1993,6 +2001,14 @@ mod tests {
         let longest = "n".repeat(200);
         let scenario = from_text(&format!("[simulation]\nname = \"{longest}\"\n"), &[]).unwrap();
         assert_eq!(scenario.simulation.name, longest);
+        // A file named too long for a name keeps the baseline's.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("{}.toml", "f".repeat(220)));
+        std::fs::write(&path, "[policy]\nretention = \"30d\"\n").unwrap();
+        assert_eq!(
+            Scenario::load(&path, &[]).unwrap().simulation.name,
+            "baseline"
+        );
     }
 
     #[test]
