@@ -4,7 +4,8 @@
 //! embedded `scenarios/baseline.toml` supplies every key a file leaves out,
 //! then the file, then `--set` overrides. The serde file types live in
 //! `scenario/file.rs` and are never seen by the engine; arrival traces are
-//! read by `scenario/trace.rs`.
+//! read by `scenario/trace.rs`; `scenario/bounds.rs` bounds what one run of
+//! a built scenario may cost (validation is the one gate: what passes runs).
 //!
 //! Merging happens on TOML tables, at the level of `section.key`: a key's
 //! value (a whole distribution table included) replaces the baseline's

@@ -10,8 +10,9 @@
 //! The work of a replication is estimated by `Workload`, from the arrival
 //! process and the few keys that repeat work for a job: follow-up exports,
 //! extensions of an overdue package, and the Get Job polls of `impexsim
-//! calls`. Each estimate is an expectation or an upper bound on one (never
-//! an underestimate), so a scenario the bounds accept cannot run away.
+//! calls`. The jobs are an expectation; the rest are bounds on expectations
+//! (a follow-up cycle is taken at its least, a slow package at its mean
+//! transit), so a scenario the bounds accept does not run away.
 
 use std::collections::BTreeMap;
 
