@@ -115,10 +115,10 @@ pub struct RunArgs {
     /// Scenario file (TOML); keys it leaves out take the baseline's values.
     pub scenario: Option<PathBuf>,
     /// Seed of every random stream (overrides simulation.seed).
-    #[arg(long)]
+    #[arg(long, value_parser = seed_value)]
     pub seed: Option<u64>,
     /// Number of independent replications (overrides simulation.replications).
-    #[arg(long)]
+    #[arg(long, value_parser = replications_value)]
     pub replications: Option<u32>,
     /// Output directory [default: output/<scenario name>/].
     #[arg(long)]
@@ -191,10 +191,10 @@ pub struct CompareArgs {
     #[arg(long, value_name = "FILE")]
     pub guard: Option<PathBuf>,
     /// Seed of every random stream, the same for both (overrides simulation.seed).
-    #[arg(long)]
+    #[arg(long, value_parser = seed_value)]
     pub seed: Option<u64>,
     /// Paired replications, at least 2 [default: simulation.replications, 10 when that is 1].
-    #[arg(long)]
+    #[arg(long, value_parser = replications_value)]
     pub replications: Option<u32>,
     /// Output directory [default: output/<scenario name>-compare/].
     #[arg(long)]
@@ -236,10 +236,10 @@ pub struct SweepArgs {
     #[arg(long, value_name = "KEY=V1,V2,...", required = true)]
     pub vary: Vec<impexsim::sweep::Vary>,
     /// Seed of every random stream, the same at every point (overrides simulation.seed).
-    #[arg(long)]
+    #[arg(long, value_parser = seed_value)]
     pub seed: Option<u64>,
     /// Replications at every point (overrides simulation.replications).
-    #[arg(long)]
+    #[arg(long, value_parser = replications_value)]
     pub replications: Option<u32>,
     /// Output directory [default: output/<scenario name>-sweep/].
     #[arg(long)]
@@ -292,7 +292,7 @@ pub struct FixturesArgs {
     #[arg(long = "where", value_name = "EVENT")]
     pub where_events: Vec<String>,
     /// At most N jobs (the first ones written).
-    #[arg(long, value_name = "N", conflicts_with_all = ["cover", "all"])]
+    #[arg(long, value_name = "N", conflicts_with_all = ["cover", "all"], value_parser = jobs_value)]
     pub jobs: Option<u64>,
     /// A small set of jobs that together show every job state, drive state
     /// and event the selected jobs showed (the default without --at, --where,
@@ -303,7 +303,7 @@ pub struct FixturesArgs {
     #[arg(long)]
     pub all: bool,
     /// Seed of every random stream (overrides simulation.seed).
-    #[arg(long)]
+    #[arg(long, value_parser = seed_value)]
     pub seed: Option<u64>,
     /// Output directory [default: output/<scenario name>-fixtures/].
     #[arg(long)]
@@ -327,7 +327,7 @@ pub struct CallsArgs {
     /// Scenario file (TOML); keys it leaves out take the baseline's values.
     pub scenario: Option<PathBuf>,
     /// Seed of every random stream (overrides simulation.seed).
-    #[arg(long)]
+    #[arg(long, value_parser = seed_value)]
     pub seed: Option<u64>,
     /// Output file, `-` for standard output [default: output/<scenario name>-calls.jsonl]. A
     /// FIFO or device is written to as a stream; an existing file is replaced only if it is an
@@ -343,6 +343,42 @@ pub struct CallsArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--seed`: a seed a scenario file can hold too (`simulation.seed` is a
+/// TOML integer, at most `i64::MAX`), so every run can be written down.
+fn seed_value(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(seed) if seed <= i64::MAX as u64 => Ok(seed),
+        _ => Err(format!(
+            "expected an integer within [0, {}], got {}",
+            i64::MAX,
+            impexsim::echo::quote(text)
+        )),
+    }
+}
+
+/// `--replications`: within the bound of `simulation.replications`.
+fn replications_value(text: &str) -> Result<u32, String> {
+    let max = impexsim::scenario::MAX_REPLICATIONS;
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=u64::from(max)).contains(&n) => Ok(n as u32),
+        _ => Err(format!(
+            "expected an integer within [1, {max}], got {}",
+            impexsim::echo::quote(text)
+        )),
+    }
+}
+
+/// `fixtures --jobs`: at least one job.
+fn jobs_value(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a positive integer, got {}",
+            impexsim::echo::quote(text)
+        )),
+    }
 }
 
 const REPLAY_EXAMPLE: &str = "\

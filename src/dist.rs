@@ -21,6 +21,7 @@ use rand_distr::weighted::WeightedAliasIndex;
 use rand_distr::{Exp, LogNormal, Normal, Triangular};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
+use crate::echo;
 use crate::time::{MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, SimDuration};
 
 /// What every duration error says is expected.
@@ -100,6 +101,15 @@ pub struct DurationDist(Dist);
 #[derive(Clone, Debug, PartialEq)]
 pub struct NumberDist(Dist);
 
+/// A distribution of a quantity that must be positive (a copy throughput
+/// [MB/s]), read like a `NumberDist`. It gives no weight to zero (no
+/// constant, empirical value or `uniform_int` `min` of 0), and at least half
+/// of its raw draws are positive (they reach `half_of_draws_reach`, at least
+/// `f64::MIN_POSITIVE`), so `sample`, which redraws until a draw is
+/// positive, takes two raw draws on average and always ends (docs/model.md, Copy).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PositiveNumberDist(NumberDist);
+
 /// The precomputed sampler behind a `Dist`. Degenerate cases (`min == max`,
 /// zero spread, one value) are folded into `Constant`.
 #[derive(Clone, Debug)]
@@ -131,7 +141,12 @@ enum ScalarKind {
 /// separated by spaces, with units `ms`, `s`, `m`, `h`, `d` (`"0s"`, `"90s"`,
 /// `"1.5d"`, `"2d 12h"`). The result is rounded to the millisecond.
 pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
-    let fail = |why: &str| Err(format!("{why}: expected {DURATION_EXPECTED}, got {text:?}"));
+    let fail = |why: &str| {
+        Err(format!(
+            "{why}: expected {DURATION_EXPECTED}, got {}",
+            echo::quote(text)
+        ))
+    };
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return fail("empty duration");
@@ -162,7 +177,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             "h" => MS_PER_HOUR,
             "d" => MS_PER_DAY,
             "" => return fail("missing unit"),
-            _ => return fail(&format!("unknown unit {unit:?}")),
+            _ => return fail(&format!("unknown unit {}", echo::quote(unit))),
         };
         // Whole numbers stay in integers so that "365d" is exact; decimals go
         // through f64 and are rounded to the millisecond.
@@ -172,7 +187,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             let ms = (decimal * ms_per_unit as f64).round();
             (ms < MAX_DURATION_MS as f64).then_some(ms as i64)
         } else {
-            return fail(&format!("{number_text:?} is not a number"));
+            return fail(&format!("{} is not a number", echo::quote(number_text)));
         };
         total_ms = match part_ms.and_then(|part| total_ms.checked_add(part)) {
             Some(total) if total <= MAX_DURATION_MS => total,
@@ -213,12 +228,12 @@ pub fn format_duration(duration: SimDuration) -> String {
 /// written, arrays and tables by kind.
 pub fn describe_value(value: &toml::Value) -> String {
     match value {
-        toml::Value::String(text) => format!("{text:?}"),
+        toml::Value::String(text) => echo::quote(text),
         toml::Value::Integer(number) => format!("integer {number}"),
-        toml::Value::Float(number) => format!("float {number}"),
+        toml::Value::Float(number) => format!("float {}", echo::number(*number)),
         toml::Value::Boolean(flag) => format!("boolean {flag}"),
         toml::Value::Datetime(datetime) => format!("datetime {datetime}"),
-        toml::Value::Array(_) => format!("an array {value}"),
+        toml::Value::Array(_) => format!("an array {}", echo::cut(&value.to_string())),
         toml::Value::Table(_) => "a table".to_string(),
     }
 }
@@ -234,7 +249,10 @@ impl Probability {
         if (0.0..=1.0).contains(&p) {
             Ok(Probability(p))
         } else {
-            Err(format!("expected a probability within [0, 1], got {p}"))
+            Err(format!(
+                "expected a probability within [0, 1], got {}",
+                echo::number(p)
+            ))
         }
     }
 
@@ -301,7 +319,7 @@ impl DistKind {
 impl Dist {
     /// Validates the parameters and builds the sampler.
     pub fn new(kind: DistKind) -> Result<Dist, String> {
-        Dist::with_units(kind, &|x| x.to_string())
+        Dist::with_units(kind, &echo::number)
     }
 
     /// A distribution that always gives `value`.
@@ -364,6 +382,69 @@ impl Dist {
         }
     }
 
+    /// The largest value a draw takes in practice: the maximum of a bounded
+    /// family; for the exponential, the log-normal and the normal, the value
+    /// a draw exceeds with a probability below 1e-18 (42 means; 9 standard
+    /// deviations of the normal, or of the logarithm for the log-normal:
+    /// `P(Z > 9)` = 1.1e-19, at most doubled by the normal's truncation).
+    pub fn practical_max(&self) -> f64 {
+        match &self.kind {
+            DistKind::Constant { value } => *value,
+            DistKind::Exponential { mean } => 42.0 * mean,
+            DistKind::Uniform { max, .. } | DistKind::Triangular { max, .. } => *max,
+            DistKind::LogNormal { median, sigma } => median * (9.0 * sigma).exp(),
+            DistKind::Normal { mean, sd } => mean + 9.0 * sd,
+            DistKind::Empirical { values, weights } => values
+                .iter()
+                .zip(weights)
+                .filter(|(_, weight)| **weight > 0.0)
+                .map(|(value, _)| *value)
+                .fold(f64::NEG_INFINITY, f64::max),
+            DistKind::UniformInt { max, .. } => *max as f64,
+        }
+    }
+
+    /// A value that at least half of the draws reach or exceed (before a
+    /// normal's truncation: for the normal, its `mean`).
+    fn half_of_draws_reach(&self) -> f64 {
+        match &self.kind {
+            DistKind::Constant { value } => *value,
+            DistKind::Exponential { mean } => mean * std::f64::consts::LN_2,
+            DistKind::Uniform { min, max } => min + (max - min) / 2.0,
+            DistKind::LogNormal { median, .. } => *median,
+            DistKind::Triangular { min, mode, max } => {
+                // The median of the triangular distribution.
+                let (width, rise) = (max - min, mode - min);
+                if rise >= width / 2.0 {
+                    min + (width * rise / 2.0).sqrt()
+                } else {
+                    max - (width * (max - mode) / 2.0).sqrt()
+                }
+            }
+            DistKind::Normal { mean, .. } => *mean,
+            DistKind::Empirical { values, weights } => {
+                // The largest value whose weight and that of every larger
+                // value make up at least half of the total.
+                let mut pairs: Vec<(f64, f64)> = values
+                    .iter()
+                    .copied()
+                    .zip(weights.iter().copied())
+                    .collect();
+                pairs.sort_by(|a, b| b.0.total_cmp(&a.0));
+                let total: f64 = weights.iter().sum();
+                let mut above = 0.0;
+                pairs
+                    .iter()
+                    .find(|(_, weight)| {
+                        above += weight;
+                        above >= total / 2.0
+                    })
+                    .map_or(f64::NEG_INFINITY, |(value, _)| *value)
+            }
+            DistKind::UniformInt { min, max } => (min + (max - min) / 2) as f64,
+        }
+    }
+
     /// Validates `kind`, showing values in messages with `show` (durations
     /// as duration text, numbers as numbers).
     fn with_units(kind: DistKind, show: &dyn Fn(f64) -> String) -> Result<Dist, String> {
@@ -371,7 +452,10 @@ impl Dist {
             if x.is_finite() {
                 Ok(())
             } else {
-                Err(format!("`{name}`: expected a finite number, got {x}"))
+                Err(format!(
+                    "`{name}`: expected a finite number, got {}",
+                    echo::number(x)
+                ))
             }
         };
         let positive = |name: &str, x: f64| {
@@ -387,7 +471,10 @@ impl Dist {
             if x >= 0.0 {
                 Ok(())
             } else {
-                Err(format!("`{name}` must not be negative, got {x}"))
+                Err(format!(
+                    "`{name}` must not be negative, got {}",
+                    echo::number(x)
+                ))
             }
         };
         let ordered = |low_name: &str, low: f64, high_name: &str, high: f64| {
@@ -620,6 +707,54 @@ impl NumberDist {
     }
 }
 
+impl PositiveNumberDist {
+    /// Validates a distribution of a positive quantity.
+    pub fn new(kind: DistKind) -> Result<PositiveNumberDist, String> {
+        let name = kind.name();
+        let dist = NumberDist::new(kind)?;
+        check_positive(dist.dist()).map_err(|message| match dist.dist().kind() {
+            DistKind::Constant { .. } => message,
+            _ => format!("{name}: {message}"),
+        })?;
+        Ok(PositiveNumberDist(dist))
+    }
+
+    /// Reads a bare number (a constant) or a distribution table.
+    pub fn from_toml(value: &toml::Value) -> Result<PositiveNumberDist, String> {
+        let dist = NumberDist::from_toml(value)?;
+        PositiveNumberDist::new(dist.dist().kind().clone())
+    }
+
+    /// One positive draw: raw draws are repeated until one is positive.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        loop {
+            // At least half of the raw draws are positive (validated).
+            let value = self.0.sample(rng);
+            if value > 0.0 {
+                return value;
+            }
+        }
+    }
+
+    /// The value if the distribution is a constant.
+    pub fn as_constant(&self) -> Option<f64> {
+        self.0.as_constant()
+    }
+
+    /// The underlying distribution of the raw draws.
+    pub fn dist(&self) -> &Dist {
+        self.0.dist()
+    }
+}
+
+impl<'de> Deserialize<'de> for PositiveNumberDist {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PositiveNumberDist, D::Error> {
+        let value = toml::Value::deserialize(deserializer)?;
+        PositiveNumberDist::from_toml(&value).map_err(de::Error::custom)
+    }
+}
+
 impl<'de> Deserialize<'de> for DurationDist {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<DurationDist, D::Error> {
         let value = toml::Value::deserialize(deserializer)?;
@@ -657,8 +792,8 @@ impl ScalarKind {
     fn show(self, x: f64) -> String {
         match self {
             ScalarKind::Duration if x >= 0.0 => format_duration(SimDuration::from_ms_f64(x)),
-            ScalarKind::Duration => format!("{x} ms"),
-            ScalarKind::Number => x.to_string(),
+            ScalarKind::Duration => format!("{} ms", echo::number(x)),
+            ScalarKind::Number => echo::number(x),
         }
     }
 
@@ -749,7 +884,12 @@ fn kind_from_table(table: &toml::Table, scalar_kind: ScalarKind) -> Result<DistK
                 max: params.integer("max")?,
             }
         }
-        unknown => return Err(format!("unknown dist {unknown:?}: expected one of {names}")),
+        unknown => {
+            return Err(format!(
+                "unknown dist {}: expected one of {names}",
+                echo::quote(unknown)
+            ));
+        }
     };
     Ok(kind)
 }
@@ -773,8 +913,9 @@ impl Params<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 return Err(format!(
-                    "{}: unknown parameter `{key}`, expected {expected}",
-                    self.family
+                    "{}: unknown parameter `{}`, expected {expected}",
+                    self.family,
+                    echo::cut(key)
                 ));
             }
         }
@@ -860,6 +1001,45 @@ fn check_non_negative(kind: &DistKind, scalar_kind: ScalarKind) -> Result<(), St
                 scalar_kind.show(value)
             ));
         }
+    }
+    Ok(())
+}
+
+/// The checks of a `PositiveNumberDist` beyond those of every `NumberDist`.
+fn check_positive(dist: &Dist) -> Result<(), String> {
+    const ZERO: &str = "(a copy at 0 MB/s never ends)";
+    match dist.kind() {
+        DistKind::Constant { value } if *value <= 0.0 => {
+            return Err(format!(
+                "expected a positive value {ZERO}, got {}",
+                echo::number(*value)
+            ));
+        }
+        DistKind::Empirical { values, weights } => {
+            let zero = values
+                .iter()
+                .zip(weights)
+                .find(|(value, weight)| **value <= 0.0 && **weight > 0.0);
+            if let Some((value, _)) = zero {
+                return Err(format!(
+                    "`values`: every value must be positive {ZERO}, got {}",
+                    echo::number(*value)
+                ));
+            }
+            return Ok(());
+        }
+        DistKind::UniformInt { min, .. } if *min <= 0 => {
+            return Err(format!("`min` must be at least 1 {ZERO}, got {min}"));
+        }
+        _ => {}
+    }
+    let half = dist.half_of_draws_reach();
+    if half < f64::MIN_POSITIVE {
+        return Err(format!(
+            "half of the draws would be {} or less: expected a distribution whose draws are \
+             mostly positive",
+            echo::number(half)
+        ));
     }
     Ok(())
 }
@@ -1284,6 +1464,106 @@ mod tests {
         // Standard error of the mean of an exponential: mean / sqrt(n) = 0.0045d;
         // 4 standard errors = 0.018d.
         assert!((mean_days - 2.0).abs() < 0.018, "{mean_days}");
+    }
+
+    #[test]
+    fn empirical_throughput_with_a_zero_value_is_rejected() {
+        // A zero value panicked in the engine after 1000 redraws of zero.
+        let read = |text: &str| PositiveNumberDist::from_toml(&value(text));
+        let check = |text: &str, needle: &str| {
+            let message = read(text).unwrap_err();
+            assert!(message.contains(needle), "{text}: {message}");
+        };
+        check(
+            "{ dist = \"empirical\", values = [0, 0] }",
+            "empirical: `values`: every value must be positive (a copy at 0 MB/s never ends), got 0",
+        );
+        check(
+            "{ dist = \"empirical\", values = [0, 100], weights = [1000000, 1] }",
+            "every value must be positive",
+        );
+        check(
+            "0",
+            "expected a positive value (a copy at 0 MB/s never ends), got 0",
+        );
+        check(
+            "{ dist = \"uniform_int\", min = 0, max = 3 }",
+            "uniform_int: `min` must be at least 1",
+        );
+        // A mean so small that 1 / mean is infinite: every draw was 0.
+        check(
+            "{ dist = \"exponential\", mean = 1e-310 }",
+            "exponential: half of the draws would be",
+        );
+        check(
+            "{ dist = \"lognormal\", median = 1e-320, sigma = 1 }",
+            "half of the draws would be",
+        );
+        // A zero value nothing picks is harmless.
+        assert!(read("{ dist = \"empirical\", values = [0, 100], weights = [0, 1] }").is_ok());
+        for text in [
+            "120",
+            "{ dist = \"normal\", mean = 120, sd = 20 }",
+            "{ dist = \"normal\", mean = 1, sd = 1000 }",
+            "{ dist = \"uniform\", min = 0, max = 200 }",
+            "{ dist = \"triangular\", min = 0, mode = 0, max = 1 }",
+            "{ dist = \"exponential\", mean = 100 }",
+            "{ dist = \"uniform_int\", min = 1, max = 3 }",
+        ] {
+            assert!(read(text).is_ok(), "{text}: {:?}", read(text));
+        }
+    }
+
+    #[test]
+    fn positive_draws_are_the_raw_draws_that_are_positive() {
+        // `sample` takes the same raw draws as the old redraw loop: here the
+        // first positive draw of a normal around zero, in order.
+        let positive =
+            PositiveNumberDist::from_toml(&value("{ dist = \"normal\", mean = 1, sd = 1000 }"))
+                .unwrap();
+        let raw = positive.dist().clone();
+        let mut rng_positive = ChaCha8Rng::seed_from_u64(9);
+        let mut rng_raw = ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..1_000 {
+            let expected = loop {
+                let draw = raw.sample(&mut rng_raw);
+                if draw > 0.0 {
+                    break draw;
+                }
+            };
+            assert_eq!(positive.sample(&mut rng_positive), expected);
+        }
+        // A uniform_int from 1 never needs a redraw.
+        let counts =
+            PositiveNumberDist::from_toml(&value("{ dist = \"uniform_int\", min = 1, max = 2 }"))
+                .unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        assert!((0..1_000).all(|_| counts.sample(&mut rng) >= 1.0));
+    }
+
+    #[test]
+    fn practical_max_is_exceeded_with_probability_below_1e_18() {
+        let dist = |text: &str| NumberDist::from_toml(&value(text)).unwrap();
+        let max = |text: &str| dist(text).dist().practical_max();
+        assert_eq!(max("3"), 3.0);
+        assert_eq!(max("{ dist = \"uniform\", min = 1, max = 16 }"), 16.0);
+        assert_eq!(
+            max("{ dist = \"triangular\", min = 1, mode = 2, max = 5 }"),
+            5.0
+        );
+        assert_eq!(max("{ dist = \"uniform_int\", min = 1, max = 10 }"), 10.0);
+        assert_eq!(
+            max("{ dist = \"empirical\", values = [1, 50, 7], weights = [1, 0, 1] }"),
+            7.0
+        );
+        // exp(-42) = 5.7e-19; P(Z > 9) = 1.1e-19.
+        assert_eq!(max("{ dist = \"exponential\", mean = 2 }"), 84.0);
+        assert_eq!(max("{ dist = \"normal\", mean = 120, sd = 20 }"), 300.0);
+        let lognormal = max("{ dist = \"lognormal\", median = 8, sigma = 0.5 }");
+        assert!(
+            (lognormal - 8.0 * 4.5_f64.exp()).abs() < 1e-9,
+            "{lognormal}"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - `time`: the integer clock (`SimTime`, `SimDuration`) and timestamp text.
 //! - `model`: job and drive states, error events, the table of legal transitions.
 //! - `dist`: distributions and duration strings as scenario files write them.
+//! - `echo`: user values repeated in messages, cut to a readable length.
 //! - `scenario`: TOML scenario files -> a validated `Scenario`.
 //! - `sim`: the engine: event queue, resources, the lifecycle rules.
 //! - `record`: finished rows handed from the engine to the writers.
@@ -26,6 +27,7 @@
 
 pub mod compare;
 pub mod dist;
+pub mod echo;
 pub mod fixtures;
 pub mod html_report;
 pub mod interrupt;

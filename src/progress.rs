@@ -185,6 +185,43 @@ impl Tracker {
     }
 }
 
+/// `replay`: a bar over the bytes of the call file, a spinner for standard
+/// input; hidden when standard error is not a terminal or with `--quiet`.
+pub fn replay_bar(input_bytes: Option<u64>, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let (bar, template) = match input_bytes {
+        Some(bytes) => (
+            ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr()),
+            "{bar:30} {percent}% of the calls read, {msg} [{elapsed}]",
+        ),
+        None => (
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+            "{spinner} {msg} [{elapsed}]",
+        ),
+    };
+    bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
+    bar
+}
+
+/// Shows what a replay has done so far.
+pub fn show_replay_progress(bar: &ProgressBar, progress: &impexsim::replay::ReplayProgress) {
+    bar.set_position(progress.bytes_read);
+    let seconds = progress.elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        progress.answered as f64 / seconds
+    } else {
+        0.0
+    };
+    bar.set_message(format!(
+        "{} answered ({rate:.0}/s), {} mismatches, max lag {} ms",
+        progress.answered,
+        progress.mismatches,
+        progress.max_lag.as_millis()
+    ));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,41 +324,4 @@ mod tests {
             "baseline, candidate: 1/4 replications done, 2 running (1 in drain), 3 jobs written"
         );
     }
-}
-
-/// `replay`: a bar over the bytes of the call file, a spinner for standard
-/// input; hidden when standard error is not a terminal or with `--quiet`.
-pub fn replay_bar(input_bytes: Option<u64>, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let (bar, template) = match input_bytes {
-        Some(bytes) => (
-            ProgressBar::with_draw_target(Some(bytes), ProgressDrawTarget::stderr()),
-            "{bar:30} {percent}% of the calls read, {msg} [{elapsed}]",
-        ),
-        None => (
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
-            "{spinner} {msg} [{elapsed}]",
-        ),
-    };
-    bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
-    bar
-}
-
-/// Shows what a replay has done so far.
-pub fn show_replay_progress(bar: &ProgressBar, progress: &impexsim::replay::ReplayProgress) {
-    bar.set_position(progress.bytes_read);
-    let seconds = progress.elapsed.as_secs_f64();
-    let rate = if seconds > 0.0 {
-        progress.answered as f64 / seconds
-    } else {
-        0.0
-    };
-    bar.set_message(format!(
-        "{} answered ({rate:.0}/s), {} mismatches, max lag {} ms",
-        progress.answered,
-        progress.mismatches,
-        progress.max_lag.as_millis()
-    ));
 }

@@ -6,7 +6,9 @@
 //! then the file, then `--set` overrides. The serde file types live in
 //! `scenario/file.rs` and are never seen by the engine; arrival traces are
 //! read by `scenario/trace.rs`; `scenario/reference.rs` documents every key
-//! and writes a scenario back as commented TOML.
+//! and writes a scenario back as commented TOML; `scenario/bounds.rs` bounds
+//! what one run of a built scenario may cost (validation is the one gate:
+//! what passes runs).
 //!
 //! Merging happens on TOML tables, at the level of `section.key`: a key's
 //! value (a whole distribution table included) replaces the baseline's
@@ -20,6 +22,7 @@
 //! a check across keys (such as `warmup < horizon`) points at one key,
 //! wherever it was last set, and names the other with its value.
 
+mod bounds;
 mod file;
 mod reference;
 mod trace;
@@ -32,14 +35,30 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use toml::de::DeTable;
 
-use crate::dist::{DurationDist, NumberDist, Probability, describe_value, format_duration};
+use crate::dist::{
+    DurationDist, NumberDist, PositiveNumberDist, Probability, describe_value, format_duration,
+};
+use crate::echo;
 use crate::model::{JobKind, JobState};
 use crate::time::{SimDuration, SimTime};
 
+pub use self::bounds::{
+    MAX_DATA_PER_DRIVE_TB, MAX_DRAIN_LIMIT, MAX_DRIVES_PER_JOB, MAX_HORIZON,
+    MAX_JOBS_PER_REPLICATION, MAX_JOBS_PER_RUN, MAX_OVERDUE_DEADLINES_PER_RUN, MAX_POLLS_PER_JOB,
+    MAX_REPLICATIONS, MAX_TRACE_BYTES, MIN_POLL_INTERVAL, Workload,
+};
 use self::file::{ProcessKind, SECTIONS, ScenarioFile};
 use self::trace::{TraceBounds, parse_trace};
 
 pub use self::reference::{CommentedMode, KEYS, KeyDoc, commented_toml, key_doc};
+
+/// Every key a scenario file may set, dotted (`policy.retention`), in file
+/// order.
+pub fn keys() -> impl Iterator<Item = String> {
+    SECTIONS
+        .iter()
+        .flat_map(|(section, keys)| keys.iter().map(move |key| format!("{section}.{key}")))
+}
 
 /// The embedded default scenario.
 pub const BASELINE_TOML: &str = include_str!("../scenarios/baseline.toml");
@@ -158,7 +177,7 @@ pub struct Datacenter {
     pub copy_lag: DurationDist,
     pub copy_setup: DurationDist,
     /// Per copy attempt [MB/s, 10^6 bytes per second]; redrawn until positive.
-    pub copy_throughput_mb_s: NumberDist,
+    pub copy_throughput_mb_s: PositiveNumberDist,
     pub copy_error_probability: Probability,
     pub copy_warning_probability: Probability,
     pub copy_info_probability: Probability,
@@ -214,7 +233,7 @@ pub enum ScenarioError {
     #[error("{at}: {message}")]
     Invalid { at: Location, message: String },
     /// A `--set` argument without `=`.
-    #[error("--set `{text}`: expected KEY=VALUE, e.g. --set policy.creating_timeout=7d")]
+    #[error("--set `{}`: expected KEY=VALUE, e.g. --set policy.creating_timeout=7d", echo::cut(.text))]
     SetSyntax { text: String },
     /// A row or the header of the arrival trace is malformed.
     #[error("{}{}: {message}", path.display(), line.map(|line| format!(":{line}")).unwrap_or_default())]
@@ -224,6 +243,17 @@ pub enum ScenarioError {
         line: Option<u64>,
         message: String,
     },
+}
+
+impl ScenarioError {
+    /// An `Invalid` error; a long value quoted in `message` (serde's and
+    /// toml's messages repeat what they reject) is cut.
+    fn invalid(at: Location, message: &str) -> ScenarioError {
+        ScenarioError::Invalid {
+            at,
+            message: echo::cut_quoted(message),
+        }
+    }
 }
 
 /// Where a scenario value came from, and which key it is: the prefix of
@@ -259,11 +289,11 @@ impl fmt::Display for Location {
                 name,
                 position: None,
             }) => write!(f, "{name}")?,
-            Some(Source::Set { text }) => write!(f, "--set `{text}`")?,
+            Some(Source::Set { text }) => write!(f, "--set `{}`", echo::cut(text))?,
             None => f.write_str("scenario")?,
         }
         if let Some(key) = &self.key {
-            write!(f, ": {key}")?;
+            write!(f, ": {}", echo::cut(key))?;
         }
         Ok(())
     }
@@ -302,7 +332,9 @@ impl Scenario {
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned());
         match stem {
-            Some(stem) if !names_itself && !stem.is_empty() => {
+            // A file name that is no folder name (say, 250 bytes) leaves the
+            // baseline's, rather than fail on a `--set` nobody typed.
+            Some(stem) if !names_itself && is_folder_name(&stem) => {
                 let mut with_name = vec![format!("simulation.name={}", toml::Value::from(stem))];
                 with_name.extend_from_slice(overrides);
                 Scenario::from_toml(&text, &origin, path.parent(), &with_name)
@@ -346,6 +378,12 @@ impl Scenario {
     pub fn run_end(&self) -> SimTime {
         self.horizon_end() + self.simulation.drain_limit
     }
+
+    /// What one replication is expected to do (jobs, overdue deadlines,
+    /// Get Job polls), as the bounds of validation estimate it.
+    pub fn workload(&self) -> Workload {
+        Workload::of(self)
+    }
 }
 
 /// The merged TOML so far and where each `section.key` came from.
@@ -385,9 +423,8 @@ impl Resolver {
         // that error can name the key it is in.
         let (document, errors) = DeTable::parse_recoverable(text);
         let spans = KeySpans::new(text, document.get_ref());
-        let invalid = |span: Option<Range<usize>>, message: String| ScenarioError::Invalid {
-            at: spans.locate(name, span),
-            message,
+        let invalid = |span: Option<Range<usize>>, message: String| {
+            ScenarioError::invalid(spans.locate(name, span), &message)
         };
         if let Some(error) = errors.first() {
             return Err(invalid(
@@ -417,7 +454,8 @@ impl Resolver {
                     base_dir: base_dir.map(Path::to_path_buf),
                 };
                 self.origins.insert(dotted, origin);
-                self.section_mut(&section).insert(key, value);
+                self.section_mut(&section)
+                    .insert(key, datetimes_as_text(value));
             }
         }
         Ok(())
@@ -432,14 +470,14 @@ impl Resolver {
         };
         let key_text = key_text.trim();
         let value_text = value_text.trim();
-        let invalid = |key: Option<&str>, message: String| ScenarioError::Invalid {
-            at: Location {
+        let invalid = |key: Option<&str>, message: String| {
+            let at = Location {
                 source: Some(Source::Set {
                     text: text.to_string(),
                 }),
                 key: key.map(str::to_string),
-            },
-            message,
+            };
+            ScenarioError::invalid(at, &message)
         };
         let path: Vec<&str> = key_text.split('.').map(str::trim).collect();
         if key_text.is_empty() || path.iter().any(|part| part.is_empty()) {
@@ -468,8 +506,9 @@ impl Resolver {
             let message = unknown_name_message(&format!("key in [{section}]"), key, allowed);
             return Err(invalid(Some(&dotted), message));
         }
-        let value =
-            parse_set_value(value_text).map_err(|message| invalid(Some(&dotted), message))?;
+        let value = parse_set_value(value_text)
+            .map(datetimes_as_text)
+            .map_err(|message| invalid(Some(&dotted), message))?;
 
         // The new value of `section.key`: the value itself, or the current
         // table with one entry changed.
@@ -530,22 +569,19 @@ impl Resolver {
     }
 
     fn invalid(&self, key: &str, message: String) -> ScenarioError {
-        ScenarioError::Invalid {
-            at: self.at(key),
-            message,
-        }
+        ScenarioError::invalid(self.at(key), &message)
     }
 
     /// Turns the merged table into a `Scenario`, with the checks that span
     /// several keys.
     fn build(self) -> Result<Scenario, ScenarioError> {
         let file: ScenarioFile = toml::Value::Table(self.table.clone()).try_into().map_err(
-            |error: toml::de::Error| ScenarioError::Invalid {
-                at: Location {
+            |error: toml::de::Error| {
+                let at = Location {
                     source: None,
                     key: None,
-                },
-                message: error.message().to_string(),
+                };
+                ScenarioError::invalid(at, error.message())
             },
         )?;
         let mut warnings = Vec::new();
@@ -574,11 +610,13 @@ impl Resolver {
         let policy = file.policy.unwrap_or_default();
 
         let name = take!(simulation.name);
-        if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        if !is_folder_name(&name) {
             return Err(self.invalid(
                 "simulation.name",
                 format!(
-                    "expected a name usable as a folder name (not empty, no / or \\), got {name:?}"
+                    "expected a name usable as a folder name (not empty, no / or \\, no control \
+                     characters, at most {MAX_NAME_BYTES} bytes), got {}",
+                    echo::quote(&name)
                 ),
             ));
         }
@@ -713,13 +751,6 @@ impl Resolver {
             return_damaged_probability: take!(shipping.return_damaged_probability),
         };
 
-        let copy_throughput_mb_s = take!(datacenter.copy_throughput_mb_s);
-        if copy_throughput_mb_s.as_constant() == Some(0.0) {
-            return Err(self.invalid(
-                "datacenter.copy_throughput_mb_s",
-                "expected a positive throughput, got 0 (no copy would ever finish)".to_string(),
-            ));
-        }
         let datacenter = Datacenter {
             receive_lag: take!(datacenter.receive_lag),
             receiving_staff: take!(datacenter.receiving_staff).0,
@@ -727,7 +758,7 @@ impl Resolver {
             copy_stations: take!(datacenter.copy_stations).0,
             copy_lag: take!(datacenter.copy_lag),
             copy_setup: take!(datacenter.copy_setup),
-            copy_throughput_mb_s,
+            copy_throughput_mb_s: take!(datacenter.copy_throughput_mb_s),
             copy_error_probability: take!(datacenter.copy_error_probability),
             copy_warning_probability: take!(datacenter.copy_warning_probability),
             copy_info_probability: take!(datacenter.copy_info_probability),
@@ -750,16 +781,20 @@ impl Resolver {
             ));
         }
 
-        Ok(Scenario {
+        let mut scenario = Scenario {
             simulation,
             arrivals,
             customer,
             shipping,
             datacenter,
             policy,
-            resolved: self.table,
+            resolved: toml::Table::new(),
             warnings,
-        })
+        };
+        bounds::check(&scenario, &self.origins)
+            .map_err(|violation| self.invalid(violation.key, violation.message))?;
+        scenario.resolved = self.table;
+        Ok(scenario)
     }
 
     /// Reads `arrivals.trace`, relative to the folder of the file that set
@@ -778,11 +813,24 @@ impl Resolver {
             Some(dir) => dir.join(trace),
             None => PathBuf::from(trace),
         };
-        let bytes = std::fs::read(&path).map_err(|source| ScenarioError::ReadTrace {
+        let read_error = |source| ScenarioError::ReadTrace {
             at: self.at("arrivals.trace"),
             path: path.clone(),
             source,
-        })?;
+        };
+        // The file is read whole: look at its size first.
+        let size = std::fs::metadata(&path).map_err(read_error)?.len();
+        if size > MAX_TRACE_BYTES {
+            return Err(self.invalid(
+                "arrivals.trace",
+                format!(
+                    "{} holds {size} bytes; expected an arrival trace of at most {MAX_TRACE_BYTES} \
+                     bytes (1 GiB)",
+                    path.display()
+                ),
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(read_error)?;
         parse_trace(&path, &bytes, bounds, warnings)
     }
 }
@@ -974,10 +1022,15 @@ fn owning_section(key: &str) -> Option<&'static str> {
 /// "unknown key in [customer] `x`, did you mean `y`?" or, with nothing
 /// close, the list of names allowed.
 fn unknown_name_message(what: &str, name: &str, allowed: &[&str]) -> String {
+    // A name far longer than every allowed one is no typo of one (and its
+    // distances would take long to compute).
+    const LONGEST_TYPO: usize = 64;
     let closest = allowed
         .iter()
+        .filter(|_| name.len() <= LONGEST_TYPO)
         .map(|candidate| (strsim::levenshtein(name, candidate), *candidate))
         .min();
+    let name = echo::cut(name);
     match closest {
         Some((distance, candidate)) if distance <= 2.max(name.len() / 3) => {
             format!("unknown {what} `{name}`, did you mean `{candidate}`?")
@@ -999,10 +1052,34 @@ fn parse_set_value(text: &str) -> Result<toml::Value, String> {
     match text.parse::<toml::Value>() {
         Ok(value) => Ok(value),
         Err(error) if text.starts_with(['[', '{', '"', '\'']) => Err(format!(
-            "VALUE {text:?} is not valid TOML: {}",
+            "VALUE {} is not valid TOML: {}",
+            echo::quote(text),
             error.message()
         )),
         Err(_) => Ok(toml::Value::String(text.to_string())),
+    }
+}
+
+/// `value` with every TOML date-time (`start = 2026-01-05T00:00:00Z`,
+/// unquoted) turned into its text, as if it had been quoted: the merged
+/// table is written to `run.json`, and JSON has no date-time (serde would
+/// show toml's private wrapper, `{"$__toml_private_datetime": ...}`).
+fn datetimes_as_text(value: toml::Value) -> toml::Value {
+    match value {
+        toml::Value::Datetime(datetime) => toml::Value::String(datetime.to_string()),
+        toml::Value::Array(items) => {
+            toml::Value::Array(items.into_iter().map(datetimes_as_text).collect())
+        }
+        toml::Value::Table(table) => toml::Value::Table(
+            table
+                .into_iter()
+                .map(|(key, value)| (key, datetimes_as_text(value)))
+                .collect(),
+        ),
+        other @ (toml::Value::String(_)
+        | toml::Value::Integer(_)
+        | toml::Value::Float(_)
+        | toml::Value::Boolean(_)) => other,
     }
 }
 
@@ -1029,6 +1106,21 @@ fn set_nested(target: &mut toml::Value, path: &[&str], value: toml::Value) -> Re
         }
         [] => unreachable!("a --set key has at least three parts here"),
     }
+}
+
+/// The most bytes of `simulation.name`: the default output is
+/// `output/<name>-calls.jsonl` at the longest, and a file name has at most
+/// 255 bytes.
+const MAX_NAME_BYTES: usize = 200;
+
+/// Whether `name` can name the default output folder.
+fn is_folder_name(name: &str) -> bool {
+    !(name.is_empty()
+        || name.contains(['/', '\\'])
+        || name == "."
+        || name == ".."
+        || name.chars().any(char::is_control)
+        || name.len() > MAX_NAME_BYTES)
 }
 
 fn process_name(kind: ProcessKind) -> &'static str {
@@ -1383,7 +1475,9 @@ mod tests {
         check_error(
             "[simulation]\nseed = -1\n",
             &[],
-            &["simulation.seed: expected a non-negative integer, got -1"],
+            &[
+                "simulation.seed: expected a non-negative integer (at most 9223372036854775807), got -1",
+            ],
         );
     }
 
@@ -1435,7 +1529,9 @@ mod tests {
         check_error(
             "[datacenter]\ncopy_throughput_mb_s = 0\n",
             &[],
-            &["x.toml:2:24: datacenter.copy_throughput_mb_s: expected a positive throughput"],
+            &[
+                "x.toml:2:24: datacenter.copy_throughput_mb_s: expected a positive value (a copy at 0 MB/s never ends), got 0",
+            ],
         );
         check_error(
             "[datacenter]\ncopy_error_probability = 0.5\ncopy_warning_probability = 0.6\n",
@@ -1640,7 +1736,7 @@ mod tests {
     }
 
     /// Writes a scenario and a trace into a fresh folder and loads the scenario.
-    fn load_with_trace(trace: &str) -> Result<Scenario, ScenarioError> {
+    fn load_with_trace(trace: impl AsRef<[u8]>) -> Result<Scenario, ScenarioError> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("data")).unwrap();
         std::fs::write(dir.path().join("data/arrivals.csv"), trace).unwrap();
@@ -1733,6 +1829,196 @@ mod tests {
         check(
             "created_at,job_type\n2026-01-05T00:00:00Z,Import,4\n",
             &["arrivals.csv:2: expected 2 fields like the header row, got 3"],
+        );
+    }
+
+    #[test]
+    fn trace_errors_count_physical_lines_after_blank_lines() {
+        // The csv crate's line numbers left out blank lines between rows.
+        let check = |trace: &str, needle: &str| {
+            let message = load_with_trace(trace).unwrap_err().to_string();
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+        };
+        check(
+            "created_at,job_type\n\n\n2026-01-05T00:00:00Z,Import\n\n2026-01-05,Import\n",
+            "arrivals.csv:6: created_at",
+        );
+        check(
+            "created_at,job_type\r\n\r\n2026-01-05T00:00:00Z,Import\r\n\"a\nb\",Import\n",
+            "arrivals.csv:4: created_at",
+        );
+        check(
+            "\n\ncreated_at,kind\n2026-01-05T00:00:00Z,Import\n",
+            "arrivals.csv:3: unknown column \"kind\"",
+        );
+        check(
+            "created_at,job_type\n\n2026-01-05T00:00:00Z,Import,4\n",
+            "arrivals.csv:3: expected 2 fields",
+        );
+        let not_utf8 =
+            load_with_trace(b"created_at,job_type\n\n2026-01-05T00:00:00Z,Import\n\n\xff,Import\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            not_utf8.contains("arrivals.csv:5: not valid UTF-8"),
+            "{not_utf8}"
+        );
+        check("\n\n", "arrivals.csv:1: empty file");
+        let scenario = load_with_trace(
+            "created_at,job_type\n\n2025-01-05T00:00:00Z,Import\n\n\n\
+             2025-01-05T00:00:00Z,Import\n2026-01-05T00:00:00Z,Import\n",
+        )
+        .unwrap();
+        assert!(
+            scenario.warnings[0]
+                .contains("skipped 2 row(s) created outside [start, start + horizon) (line 3, 6)"),
+            "{:?}",
+            scenario.warnings
+        );
+    }
+
+    #[test]
+    fn trace_fields_echoed_in_errors_are_cut() {
+        // A 200 MB field once made a 200 MB message.
+        let long = "x".repeat(200_000);
+        for trace in [
+            format!("created_at,job_type\n{long},Import\n"),
+            format!("created_at,job_type\n2026-01-05T00:00:00Z,{long}\n"),
+            format!("created_at,job_type,drives\n2026-01-05T00:00:00Z,Import,{long}\n"),
+            format!("created_at,{long}\n"),
+        ] {
+            let message = load_with_trace(&trace).unwrap_err().to_string();
+            assert!(
+                message.len() < 400,
+                "{} bytes: {}",
+                message.len(),
+                &message[..400]
+            );
+            assert!(message.contains("(200000 characters)"), "{message}");
+        }
+    }
+
+    #[test]
+    fn trace_larger_than_1_gib_is_rejected_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let trace = std::fs::File::create(dir.path().join("big.csv")).unwrap();
+        // A sparse file: no disk space, but the size of a huge trace.
+        trace.set_len(MAX_TRACE_BYTES + 1).unwrap();
+        let scenario_path = dir.path().join("study.toml");
+        std::fs::write(
+            &scenario_path,
+            "[arrivals]\nprocess = \"trace\"\ntrace = \"big.csv\"\n",
+        )
+        .unwrap();
+        let message = Scenario::load(&scenario_path, &[]).unwrap_err().to_string();
+        assert!(
+            message.contains(
+                "study.toml:3:9: arrivals.trace: ",
+            ) && message.contains("holds 1073741825 bytes; expected an arrival trace of at most 1073741824 bytes (1 GiB)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn values_echoed_in_errors_are_cut() {
+        let long = "y".repeat(100_000);
+        let cases = [
+            (
+                String::new(),
+                vec![format!("simulation.replications={long}")],
+            ),
+            (
+                String::new(),
+                vec![format!("policy.creating_timeout={long}")],
+            ),
+            (String::new(), vec![format!("policy.{long}=3")]),
+            (String::new(), vec![format!("{long}.key=3")]),
+            (String::new(), vec![format!("policy.creating_timeout")]),
+            (String::new(), vec![format!("{long}")]),
+            (
+                String::new(),
+                vec![format!("policy.cancellable_states=[\"{long}\"]")],
+            ),
+            (
+                String::new(),
+                vec![format!("policy.cancellable_states=[\"{long}")],
+            ),
+            (
+                String::new(),
+                vec![format!("customer.ship_delay={{ dist = \"{long}\" }}")],
+            ),
+            (
+                String::new(),
+                vec![format!(
+                    "customer.ship_delay={{ dist = \"exponential\", {long} = 1 }}"
+                )],
+            ),
+            (format!("[simulation]\nreplications = \"{long}\"\n"), vec![]),
+            (format!("[simulation]\nname = \"a/{long}\"\n"), vec![]),
+            (format!("[simulation]\nstart = \"{long}\"\n"), vec![]),
+            (format!("[simulation]\n{long} = 1\n"), vec![]),
+            (format!("[{long}]\n"), vec![]),
+            (format!("[arrivals]\nprocess = \"{long}\"\n"), vec![]),
+            (
+                format!("[arrivals]\ndrives_per_job = [{}]\n", "1, ".repeat(30_000)),
+                vec![],
+            ),
+        ];
+        for (text, overrides) in cases {
+            let overrides: Vec<&str> = overrides.iter().map(String::as_str).collect();
+            let message = match from_text(&text, &overrides) {
+                Ok(_) => panic!("accepted {}", &text[..text.len().min(60)]),
+                Err(error) => error.to_string(),
+            };
+            assert!(
+                message.len() < 700,
+                "{} bytes: {}",
+                message.len(),
+                &message[..message.len().min(700)]
+            );
+        }
+    }
+
+    #[test]
+    fn names_that_cannot_be_a_folder_are_rejected() {
+        // A NUL or a 300-byte name failed only when the output was written
+        // (exit 1), after the whole run.
+        for name in ["a\\u0000b", "line\\nbreak", &"n".repeat(201), "a/b", ".."] {
+            check_error(
+                &format!("[simulation]\nname = \"{name}\"\n"),
+                &[],
+                &["x.toml:2:8: simulation.name: expected a name usable as a folder name"],
+            );
+        }
+        let longest = "n".repeat(200);
+        let scenario = from_text(&format!("[simulation]\nname = \"{longest}\"\n"), &[]).unwrap();
+        assert_eq!(scenario.simulation.name, longest);
+        // A file named too long for a name keeps the baseline's.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("{}.toml", "f".repeat(220)));
+        std::fs::write(&path, "[policy]\nretention = \"30d\"\n").unwrap();
+        assert_eq!(
+            Scenario::load(&path, &[]).unwrap().simulation.name,
+            "baseline"
+        );
+    }
+
+    #[test]
+    fn unquoted_start_is_text_in_the_resolved_scenario() {
+        // run.json showed {"$__toml_private_datetime": ...} for it.
+        let scenario = from_text("[simulation]\nstart = 2026-02-01T08:00:00+01:00\n", &[]).unwrap();
+        assert_eq!(
+            scenario.resolved["simulation"]["start"],
+            toml::Value::String("2026-02-01T08:00:00+01:00".to_string())
+        );
+        assert_eq!(
+            scenario.simulation.start.to_rfc3339(),
+            "2026-02-01T07:00:00+00:00"
+        );
+        let scenario = from_text("", &["simulation.start=2026-02-01T00:00:00Z"]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&scenario.resolved).unwrap()["simulation"]["start"],
+            serde_json::json!("2026-02-01T00:00:00Z")
         );
     }
 

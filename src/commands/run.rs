@@ -8,16 +8,13 @@ use impexsim::report::{Metric, human_summary};
 use impexsim::run::{RunOptions, run_to_dir};
 
 use crate::cli::RunArgs;
-use crate::commands::{UsageError, load_scenario};
+use crate::commands::load_scenario;
 use crate::console::{out, outln};
 use crate::json_summary::{RunSummary, to_text};
 use crate::progress::{RunShape, Tracker};
 use crate::signals::interrupt_on_signals;
 
 pub fn run(args: RunArgs) -> Result<()> {
-    if args.replications == Some(0) {
-        return Err(UsageError("--replications must be at least 1, got 0".into()).into());
-    }
     let mut overrides = args.overrides.clone();
     if let Some(seed) = args.seed {
         overrides.push(format!("simulation.seed={seed}"));

@@ -16,9 +16,6 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
         BaseScenario, PlanError, SweepOptions, SweepPlan, SweepProgress, run_sweep,
     };
 
-    if args.replications == Some(0) {
-        return Err(UsageError("--replications must be at least 1, got 0".into()).into());
-    }
     let mut overrides = args.overrides.clone();
     if let Some(seed) = args.seed {
         overrides.push(format!("simulation.seed={seed}"));

@@ -15,8 +15,10 @@ use serde::Deserialize as DeriveDeserialize;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 use crate::dist::{
-    DurationDist, NumberDist, NumberVisitor, Probability, describe_value, parse_duration,
+    DurationDist, NumberDist, NumberVisitor, PositiveNumberDist, Probability, describe_value,
+    parse_duration,
 };
+use crate::echo;
 use crate::model::JobState;
 use crate::time::SimDuration;
 
@@ -209,7 +211,7 @@ pub(crate) struct DatacenterFile {
     pub copy_stations: Option<PositiveU32>,
     pub copy_lag: Option<DurationDist>,
     pub copy_setup: Option<DurationDist>,
-    pub copy_throughput_mb_s: Option<NumberDist>,
+    pub copy_throughput_mb_s: Option<PositiveNumberDist>,
     pub copy_error_probability: Option<Probability>,
     pub copy_warning_probability: Option<Probability>,
     pub copy_info_probability: Option<Probability>,
@@ -260,7 +262,7 @@ pub(crate) struct PositiveU32(pub u32);
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PositiveU64(pub u64);
 
-/// A non-negative integer.
+/// A non-negative integer a TOML file can hold: at most `i64::MAX`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Seed(pub u64);
 
@@ -331,7 +333,8 @@ impl<'de> Deserialize<'de> for PositiveDuration {
             Ok(PositiveDuration(duration))
         } else {
             Err(de::Error::custom(format!(
-                "expected a positive duration, got {text:?}"
+                "expected a positive duration, got {}",
+                echo::quote(&text)
             )))
         }
     }
@@ -366,7 +369,9 @@ impl<'de> Deserialize<'de> for PositiveU64 {
 
 impl<'de> Deserialize<'de> for Seed {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Seed, D::Error> {
-        const EXPECTED: &str = "a non-negative integer";
+        // TOML integers are 64-bit signed, so this is the largest seed a
+        // scenario file (and `run.json`) can hold.
+        const EXPECTED: &str = "a non-negative integer (at most 9223372036854775807)";
         let number = deserializer.deserialize_any(IntegerVisitor(EXPECTED))?;
         u64::try_from(number)
             .map(Seed)
@@ -405,7 +410,10 @@ impl<'de> Deserialize<'de> for Timestamp {
         DateTime::parse_from_rfc3339(&text)
             .map(|instant| Timestamp(instant.with_timezone(&Utc)))
             .map_err(|error| {
-                de::Error::custom(format!("expected {EXPECTED}, got {text:?} ({error})"))
+                de::Error::custom(format!(
+                    "expected {EXPECTED}, got {} ({error})",
+                    echo::quote(&text)
+                ))
             })
     }
 }
@@ -437,7 +445,8 @@ impl<'de> Deserialize<'de> for CancellableStates {
                     }
                     None => {
                         return Err(de::Error::custom(format!(
-                            "{text:?} is not a job state: expected one of {expected}"
+                            "{} is not a job state: expected one of {expected}",
+                            echo::quote(text)
                         )));
                     }
                 },

@@ -7,11 +7,15 @@
 //! within `[1, policy.max_drives_per_job]` (empty means "draw it"). Rows
 //! outside `[start, start + horizon)` are skipped with a warning; the rest
 //! are sorted by time, keeping file order among equal times.
+//!
+//! Messages give physical line numbers (blank lines count), and repeat at
+//! most `echo::MAX_CHARS` characters of a field.
 
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use crate::echo;
 use crate::model::JobKind;
 use crate::scenario::{ScenarioError, TraceRow};
 use crate::time::{SimDuration, SimTime};
@@ -43,22 +47,26 @@ pub(crate) fn parse_trace(
         .has_headers(true)
         .trim(csv::Trim::All)
         .from_reader(bytes);
+    // The csv crate's own line numbers skip blank lines; count them here.
+    let mut lines = LineCounter::new(bytes);
     let header = reader
         .headers()
-        .map_err(|error| fail(Some(1), csv_message(&error)))?
+        .map_err(|error| fail(lines.at_error(&error), csv_message(&error)))?
         .clone();
-    let columns = Columns::from_header(&header).map_err(|message| fail(Some(1), message))?;
+    // A file of blank lines has no header line: report its first.
+    let header_line = if header.iter().all(str::is_empty) {
+        Some(1)
+    } else {
+        Some(lines.at(header.position()))
+    };
+    let columns = Columns::from_header(&header).map_err(|message| fail(header_line, message))?;
 
     let mut rows = Vec::new();
-    let mut skipped_lines = Vec::new();
+    let mut skipped = SkippedRows::default();
     for record in reader.records() {
-        let record = record.map_err(|error| {
-            fail(
-                error.position().map(csv::Position::line),
-                csv_message(&error),
-            )
-        })?;
-        let line = record.position().map(csv::Position::line);
+        let record = record.map_err(|error| fail(lines.at_error(&error), csv_message(&error)))?;
+        let line_number = lines.at(record.position());
+        let line = Some(line_number);
         let field = |index: usize| record.get(index).unwrap_or("");
 
         let created_text = field(columns.created_at);
@@ -68,7 +76,8 @@ pub(crate) fn parse_trace(
                     line,
                     format!(
                         "created_at: expected an RFC 3339 instant like \
-                         2026-01-05T08:30:00Z, got {created_text:?} ({error})"
+                         2026-01-05T08:30:00Z, got {} ({error})",
+                        echo::quote(created_text)
                     ),
                 )
             })?
@@ -81,7 +90,10 @@ pub(crate) fn parse_trace(
         } else {
             return Err(fail(
                 line,
-                format!("job_type: expected Import or Export, got {kind_text:?}"),
+                format!(
+                    "job_type: expected Import or Export, got {}",
+                    echo::quote(kind_text)
+                ),
             ));
         };
         let drives = match columns.drives.map(field) {
@@ -93,8 +105,9 @@ pub(crate) fn parse_trace(
                         line,
                         format!(
                             "drives: expected an integer within [1, {}] \
-                             (policy.max_drives_per_job) or nothing, got {text:?}",
-                            bounds.max_drives_per_job
+                             (policy.max_drives_per_job) or nothing, got {}",
+                            bounds.max_drives_per_job,
+                            echo::quote(text)
                         ),
                     ));
                 }
@@ -103,7 +116,7 @@ pub(crate) fn parse_trace(
 
         let offset_ms = (created_at - bounds.start).num_milliseconds();
         if offset_ms < 0 || offset_ms >= bounds.horizon.ms() {
-            skipped_lines.push(line.unwrap_or(0));
+            skipped.add(line_number);
             continue;
         }
         rows.push(TraceRow {
@@ -113,9 +126,9 @@ pub(crate) fn parse_trace(
         });
     }
 
-    if !skipped_lines.is_empty() {
-        let shown: Vec<String> = skipped_lines.iter().take(5).map(u64::to_string).collect();
-        let more = if skipped_lines.len() > shown.len() {
+    if skipped.count > 0 {
+        let shown: Vec<String> = skipped.first.iter().map(u64::to_string).collect();
+        let more = if skipped.count > shown.len() as u64 {
             ", ..."
         } else {
             ""
@@ -123,7 +136,7 @@ pub(crate) fn parse_trace(
         warnings.push(format!(
             "{}: skipped {} row(s) created outside [start, start + horizon) (line {}{more})",
             path.display(),
-            skipped_lines.len(),
+            skipped.count,
             shown.join(", ")
         ));
     }
@@ -137,6 +150,76 @@ pub(crate) fn parse_trace(
     // is the job order the engine uses for ties.
     rows.sort_by_key(|row| row.created_at);
     Ok(rows)
+}
+
+/// Rows skipped for falling outside the horizon: how many, and the lines of
+/// the first few (a warning lists those, so a huge trace costs no memory).
+#[derive(Default)]
+struct SkippedRows {
+    count: u64,
+    first: Vec<u64>,
+}
+
+impl SkippedRows {
+    const SHOWN: usize = 5;
+
+    fn add(&mut self, line: u64) {
+        self.count += 1;
+        if self.first.len() < Self::SHOWN {
+            self.first.push(line);
+        }
+    }
+}
+
+/// Physical line numbers of byte offsets, counted forward through the file
+/// (offsets come in increasing order, so the whole file is scanned once).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// The offset counted up to, and the 1-based line it is on.
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line a record starts on, from its csv position.
+    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
+        let Some(position) = position else {
+            return self.line;
+        };
+        let mut target = usize::try_from(position.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        // The position is where the reader started: before the blank lines
+        // it skipped on its way to the record.
+        while matches!(self.bytes.get(target), Some(b'\r' | b'\n')) {
+            target += 1;
+        }
+        if target < self.offset {
+            // Never happens for records read in order; count afresh.
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = self.bytes[self.offset..target]
+            .iter()
+            .filter(|&&byte| byte == b'\n')
+            .count();
+        self.line += newlines as u64;
+        self.offset = target;
+        self.line
+    }
+
+    /// The line of a csv error, when the error has a position.
+    fn at_error(&mut self, error: &csv::Error) -> Option<u64> {
+        error.position().map(|position| self.at(Some(position)))
+    }
 }
 
 /// Positions of the known columns in the header.
@@ -166,12 +249,16 @@ impl Columns {
                 }
                 _ => {
                     return Err(format!(
-                        "unknown column {name:?}: expected a header {HEADER}"
+                        "unknown column {}: expected a header {HEADER}",
+                        echo::quote(name)
                     ));
                 }
             };
             if slot.replace(index).is_some() {
-                return Err(format!("column {name:?} appears twice in the header"));
+                return Err(format!(
+                    "column {} appears twice in the header",
+                    echo::quote(name)
+                ));
             }
         }
         match (created_at, job_type) {

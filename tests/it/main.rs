@@ -33,6 +33,10 @@
 //!   chart found drawn on the screenshot.
 //! - `replay`: `impexsim replay` against an in-process stub target:
 //!   expectations, honest latency, thresholds, stops and bad input.
+//! - `fuzz`: mutated scenario files and `--set` values never panic, and
+//!   whatever passes validation runs (proptest, fixed seed, bounded cases).
+//! - `validation`: the bounds on what a run may cost, values that used to
+//!   crash after validation, and what messages echo.
 //!
 //! Scenario files live in `tests/data/`; `quiet.toml` switches every random
 //! thing off and the other files there are copies of it with one rule on.
@@ -46,6 +50,7 @@ mod docs;
 mod engine;
 mod fixtures;
 mod formats;
+mod fuzz;
 mod golden;
 mod help;
 mod output_safety;
@@ -58,6 +63,7 @@ mod rules;
 mod scenario_text;
 mod sweep;
 mod terminal;
+mod validation;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
