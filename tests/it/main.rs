@@ -25,6 +25,10 @@
 //!   sentences about the outputs hold.
 //! - `help`: help wrapped to the terminal, exit codes, completions, man page.
 //! - `scenario_text`: `scenario show` and `scenario init`.
+//! - `outputs`: `--outputs` and `--compress`: the files chosen, summaries
+//!   that do not change, one zstd frame of the plain bytes.
+//! - `shard`: `--shard I/N` and `merge`: shards merged into the bytes of one
+//!   process, and shards that do not belong together refused.
 //! - `output_safety`: failed writes, signals, a second writer, targets that
 //!   cannot be replaced, and default output paths.
 //! - `report`: the HTML reports of a run, a sweep and a comparison, read as
@@ -54,6 +58,7 @@ mod fuzz;
 mod golden;
 mod help;
 mod output_safety;
+mod outputs;
 mod queueing;
 mod replay;
 mod replications;
@@ -61,6 +66,7 @@ mod report;
 mod report_browser;
 mod rules;
 mod scenario_text;
+mod shard;
 mod sweep;
 mod terminal;
 mod validation;
