@@ -3,6 +3,8 @@
 //! - `rules`: one small scenario per lifecycle rule of docs/model.md, with constant
 //!   delays, so every expected timestamp is computed by hand in the test.
 //! - `cli`: exit codes, error messages and what is left on disk (README, Exit codes).
+//! - `deploy`: the Kubernetes recipe's commands run as Kubernetes would run
+//!   them, merged into one process's output.
 //! - `determinism`: same seed, same bytes; common random numbers
 //!   (docs/model.md, Randomness and common random numbers).
 //! - `compare`: paired runs, guards and their exit codes, and the variance
@@ -49,6 +51,7 @@
 
 mod cli;
 mod compare;
+mod deploy;
 mod determinism;
 mod docs;
 mod engine;
