@@ -121,7 +121,7 @@ fi
 echo "== Slurm: 4 shards as a job array, then the merge"
 export IMPEXSIM="$bin" IMPEXSIM_RESULTS="$work/results" IMPEXSIM_ARGS="--replications 8"
 cd "$work"
-array=$(sbatch --parsable --array=0-3 "$repo/deploy/slurm/replications.sbatch")
+array=$(timeout 30 sbatch --parsable --array=0-3 "$repo/deploy/slurm/replications.sbatch")
 if ! timeout 180 sbatch --wait --dependency=afterok:"$array" \
   --export=ALL,IMPEXSIM_STEP=merge "$repo/deploy/slurm/replications.sbatch" >/dev/null; then
   echo "the Slurm jobs failed" >&2
