@@ -100,6 +100,31 @@ pub enum Command {
     /// when a --threshold fails.
     #[command(after_help = REPLAY_EXAMPLE)]
     Replay(ReplayArgs),
+    /// Merge the shard directories of `run --shard I/N` (or `sweep --shard
+    /// I/N`) into the output one process with every replication writes.
+    #[command(after_help = MERGE_EXAMPLE)]
+    Merge(MergeArgs),
+}
+
+const MERGE_EXAMPLE: &str = "\
+Examples:
+  for i in 0 1 2 3; do impexsim run --replications 20 --shard $i/4 --out output/shards/$i; done
+  impexsim merge output/shards/0 output/shards/1 output/shards/2 output/shards/3 --out output/baseline
+the merged directory holds the same bytes as `impexsim run --replications 20` would
+write (run.json's command and wall time aside); exit code 2 when a shard is missing,
+given twice, or of another scenario, seed, version or shard count.";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard directories, one per shard, in any order.
+    #[arg(required = true, value_name = "DIR")]
+    pub shards: Vec<PathBuf>,
+    /// The merged output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// No summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 const RUN_EXAMPLE: &str = "\
@@ -132,6 +157,12 @@ pub struct RunArgs {
     /// Also write every state transition to events.csv.
     #[arg(long)]
     pub trace: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Run only shard I of N: the replications k with k % N == I, into a
+    /// shard directory for `impexsim merge` (N from 1 to 100000).
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true, conflicts_with_all = ["json", "report"])]
+    pub shard: Option<impexsim::shard::ShardSpec>,
     /// Print a machine-readable summary on standard output instead of the
     /// human one: one JSON document (schemas/summary.schema.json).
     #[arg(long)]
@@ -142,6 +173,34 @@ pub struct RunArgs {
     /// No progress bar and no summary on the terminal (--json still prints).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--outputs` and `--compress`: which files, and how.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// The files to write, comma-separated, from summary (summary.csv and
+    /// replications.csv), timeseries, jobs, drives, events (events.csv, as
+    /// --trace) [default: summary,timeseries,jobs,drives]. run.json is always
+    /// written; the metrics are the same whatever is chosen.
+    #[arg(long, value_name = "LIST")]
+    pub outputs: Option<impexsim::outputs::OutputSet>,
+    /// Compress the row files: `zstd` (level 1) or `zstd:LEVEL` (1 to 19)
+    /// writes jobs.csv.zst etc. (one zstd frame each, which pandas, polars and
+    /// DuckDB read); `none` [default: none].
+    #[arg(long, value_name = "zstd|zstd:LEVEL|none", default_value = "none")]
+    pub compress: impexsim::outputs::Compression,
+}
+
+impl OutputArgs {
+    /// The files to write, `events` added with `trace`.
+    pub fn outputs(&self, trace: bool) -> impexsim::outputs::OutputSet {
+        let outputs = self.outputs.unwrap_or_default();
+        if trace {
+            outputs.with(impexsim::outputs::OutputKind::Events)
+        } else {
+            outputs
+        }
+    }
 }
 
 const VALIDATE_EXAMPLE: &str = "\
@@ -213,6 +272,8 @@ pub struct CompareArgs {
     /// directory, also when a guard fails.
     #[arg(long)]
     pub report: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// No progress bar and no table on the terminal (guard lines and --json still print).
     #[arg(long, short)]
     pub quiet: bool,
@@ -260,6 +321,13 @@ pub struct SweepArgs {
     /// sweep directory.
     #[arg(long)]
     pub report: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Run only shard I of N: the items (points x replications, numbered in
+    /// point order) k with k % N == I, into a shard directory for `impexsim
+    /// merge`.
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true, conflicts_with_all = ["json", "report"])]
+    pub shard: Option<impexsim::shard::ShardSpec>,
     /// No progress bar and no table on the terminal (--json still prints).
     #[arg(long, short)]
     pub quiet: bool,

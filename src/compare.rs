@@ -65,8 +65,10 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::compression::decoder;
 use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
+use crate::outputs::{Compression, OutputKind, OutputSet};
 use crate::record::RunStats;
 use crate::report::{
     Metric, MetricsCollector, SampleSummary, UnitKind, show_change, show_interval, show_value,
@@ -218,6 +220,12 @@ pub struct CompareOptions {
     pub command: Vec<String>,
     /// Threads for the replications; all cores when `None`.
     pub threads: Option<usize>,
+    /// The files each run writes into `baseline/` and `candidate/`
+    /// (`jobs.csv` is written for the job diff in any case, and removed
+    /// after it when not chosen).
+    pub outputs: OutputSet,
+    /// How the runs' row files are written.
+    pub compression: Compression,
     /// Raised to stop the comparison early; nothing is then put in place.
     pub interrupt: Interrupt,
 }
@@ -484,7 +492,8 @@ fn write_all(
         let run_dir = dir.subdir(kind.dir_name());
         let run_options = RunOptions {
             out: run_dir.target().to_path_buf(),
-            trace: false,
+            outputs: options.outputs.with(OutputKind::Jobs),
+            compression: options.compression,
             command: options.command.clone(),
             threads: options.threads,
             interrupt: options.interrupt.clone(),
@@ -521,14 +530,18 @@ fn write_all(
     };
     write_compare_csv(create("compare.csv")?, &compared).map_err(in_dir("compare.csv"))?;
 
-    let open = |kind: RunKind| {
+    let jobs_csv = options.compression.file_name(OutputKind::Jobs.file_name());
+    let open = |kind: RunKind| -> Result<Box<dyn io::Read>, CompareError> {
         let run_dir = dir.subdir(kind.dir_name());
-        File::open(run_dir.file("jobs.csv"))
-            .map(BufReader::new)
-            .map_err(|source| CompareError::Io {
-                path: run_dir.shown("jobs.csv"),
-                source,
-            })
+        let failed = |source| CompareError::Io {
+            path: run_dir.shown(&jobs_csv),
+            source,
+        };
+        let file = BufReader::new(File::open(run_dir.file(&jobs_csv)).map_err(failed)?);
+        Ok(match options.compression {
+            Compression::None => Box::new(file),
+            Compression::Zstd { .. } => Box::new(decoder(file).map_err(failed)?),
+        })
     };
     let changed_jobs = write_job_diff(
         open(RunKind::Baseline)?,
@@ -536,6 +549,15 @@ fn write_all(
         create("compare.jobs.csv")?,
     )
     .map_err(in_dir("compare.jobs.csv"))?;
+    if !options.outputs.contains(OutputKind::Jobs) {
+        for kind in [RunKind::Baseline, RunKind::Candidate] {
+            let run_dir = dir.subdir(kind.dir_name());
+            fs::remove_file(run_dir.file(&jobs_csv)).map_err(|source| CompareError::Io {
+                path: run_dir.shown(&jobs_csv),
+                source,
+            })?;
+        }
+    }
 
     if !verdicts.is_empty() {
         write_guards_csv(create("compare.guards.csv")?, &verdicts)

@@ -14,7 +14,11 @@
 //! - `interrupt`: a request to stop early (SIGINT, SIGTERM), polled by runs.
 //! - `output_dir`: outputs written beside their target and renamed into
 //!   place, under a lock, never over what is not ours.
+//! - `outputs`: which files a run writes (`--outputs`) and how (`--compress`);
+//!   `compression`: the zstd frames of compressed files.
 //! - `run`: one run of a scenario into an output directory.
+//! - `shard`: a share of a run's or a sweep's replications (`--shard I/N`)
+//!   and the merge of every share into the output one process writes.
 //! - `compare`: a baseline and a candidate policy run paired, and guards on
 //!   what moved.
 //! - `sweep`: a scenario run over a cross product of `--vary` values.
@@ -26,6 +30,7 @@
 //!   schedule, answers checked, latency measured from intended send times.
 
 pub mod compare;
+pub mod compression;
 pub mod dist;
 pub mod echo;
 pub mod fixtures;
@@ -33,11 +38,13 @@ pub mod html_report;
 pub mod interrupt;
 pub mod model;
 pub mod output_dir;
+pub mod outputs;
 pub mod record;
 pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod sweep;
 pub mod time;

@@ -52,6 +52,15 @@ struct Report {
 }
 
 impl RunShape {
+    /// The shape with only `replications` of it running (a shard's share),
+    /// numbered 0, 1, ... in the reports.
+    pub fn running(self, replications: usize) -> RunShape {
+        RunShape {
+            replications: u32::try_from(replications).unwrap_or(u32::MAX),
+            ..self
+        }
+    }
+
     /// The shape of `scenario`'s run, called `label`.
     pub fn of(scenario: &Scenario, label: &str) -> RunShape {
         let days = |ms: i64| (ms.max(0) as u64).div_ceil(MS_PER_DAY as u64).max(1);

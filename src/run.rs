@@ -12,15 +12,26 @@
 //! soon as every earlier replication is done, so the output is the same
 //! whatever the thread count. The first
 //! failed write, or an `Interrupt`, stops every replication (`sink::Stop`).
+//!
+//! `RunOptions::outputs` chooses the files (`--outputs`); the metrics see
+//! every row whatever is written. With `--compress zstd` a row file is one
+//! zstd frame (`compression`): replication 0 writes straight into it, and
+//! the later replications' parts are compressed as they are appended.
+//!
+//! `write_batch` runs any list of replications (a shard's share, see
+//! `shard`) and reports how many bytes each wrote to each file, which is
+//! what `merge` needs to put shards back together in replication order.
 
+mod final_file;
 mod part;
+mod part_writer;
 mod replication_metrics;
 mod sink;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -28,6 +39,7 @@ use rayon::prelude::*;
 
 use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
+use crate::outputs::{Compression, OutputKind, OutputSet};
 use crate::report::{
     Metric, REPLICATIONS_HEADER, RunInfo, write_replication_rows, write_run_json, write_summaries,
     write_summary_single,
@@ -35,9 +47,12 @@ use crate::report::{
 use crate::scenario::Scenario;
 use crate::sim::{Progress, run_replication};
 
-use self::sink::{FILE_NAMES, FileSink, Parts, Stop};
+use self::part_writer::WrittenOutput;
+use self::sink::{FileSink, Parts, Stop};
 
+pub(crate) use self::final_file::FinalFile;
 pub use self::replication_metrics::ReplicationMetrics;
+pub(crate) use self::sink::Layout;
 
 /// The most threads `--threads` may ask for: far more than any machine's
 /// cores, few enough that every one of them can be started.
@@ -51,8 +66,10 @@ pub const RUN_MARKER: &str = "run.json";
 pub struct RunOptions {
     /// The output directory (`run_to_dir`).
     pub out: PathBuf,
-    /// Write `events.csv`.
-    pub trace: bool,
+    /// The files to write (`events` is what `--trace` adds).
+    pub outputs: OutputSet,
+    /// How the row files are written.
+    pub compression: Compression,
     /// The command line, recorded in `run.json`.
     pub command: Vec<String>,
     /// Threads for the replications (1 to `MAX_THREADS`); all cores when `None`.
@@ -159,9 +176,102 @@ pub(crate) fn write_run(
     started: Instant,
 ) -> Result<RunOutcome, RunError> {
     let n_replications = scenario.simulation.replications;
-    let n_files = if options.trace { 4 } else { 3 };
+    let replications: Vec<u32> = (0..n_replications).collect();
+    let layout = Layout {
+        outputs: options.outputs,
+        compression: options.compression,
+        frame_per_replication: false,
+    };
+    let with_replications_csv = options.outputs.contains(OutputKind::Summary) && n_replications > 1;
+    let batch = write_batch(
+        scenario,
+        options,
+        dir,
+        &replications,
+        layout,
+        with_replications_csv,
+        progress,
+    )?;
+    let wall_time_seconds = started.elapsed().as_secs_f64();
+    let info = RunInfo {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: options.command.clone(),
+        scenario_name: scenario.simulation.name.clone(),
+        seed: scenario.simulation.seed,
+        replications: n_replications,
+        jobs: batch.jobs,
+        wall_time_seconds,
+        resolved_scenario: serde_json::to_value(&scenario.resolved)
+            .expect("a TOML table converts to JSON"),
+    };
+    write_run_files(dir, options.outputs, &batch.metrics, &info)?;
+    Ok(RunOutcome {
+        metrics: batch.metrics,
+        jobs: batch.jobs,
+        out: dir.target().to_path_buf(),
+        wall_time_seconds,
+    })
+}
+
+/// What `write_batch` wrote.
+pub(crate) struct Batch {
+    /// Metrics of each replication, in the order they ran.
+    pub metrics: ReplicationMetrics,
+    /// Job rows, over every replication (written or not: the outputs chosen
+    /// do not change it).
+    pub jobs: u64,
+    /// Each replication, in the order given.
+    pub items: Vec<BatchItem>,
+}
+
+impl Batch {
+    /// No replication (a shard with no item of a sweep point).
+    pub fn empty() -> Batch {
+        Batch {
+            metrics: ReplicationMetrics::new(),
+            jobs: 0,
+            items: Vec::new(),
+        }
+    }
+}
+
+/// One replication of a batch.
+pub(crate) struct BatchItem {
+    pub replication: u32,
+    /// Job rows.
+    pub jobs: u64,
+    /// Its share of each row file, in `OutputSet::row_files` order.
+    pub files: Vec<PartLength>,
+}
+
+/// One replication's share of one row file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PartLength {
+    /// Bytes of rows (the header lines included for the first replication).
+    pub bytes: u64,
+    /// Bytes in the file: the frame's with compression, else `bytes`.
+    pub stored: u64,
+}
+
+/// Runs `replications` (ascending; the first one's parts start the files and
+/// carry the headers) of `scenario` into `dir` and joins their row files in
+/// that order; with `with_replications_csv` also `replications.csv`.
+pub(crate) fn write_batch(
+    scenario: &Scenario,
+    options: &RunOptions,
+    dir: &StagedDir,
+    replications: &[u32],
+    layout: Layout,
+    with_replications_csv: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Batch, RunError> {
+    assert!(
+        replications.windows(2).all(|pair| pair[0] < pair[1]),
+        "replications in ascending order"
+    );
+    let n_items = replications.len();
     let stop = Stop::new(&options.interrupt);
-    let replications_csv = if n_replications > 1 {
+    let replications_csv = if with_replications_csv {
         let mut file = create_file(dir, REPLICATIONS_CSV)?;
         file.write_all(REPLICATIONS_HEADER.as_bytes())
             .map_err(io_error(dir, REPLICATIONS_CSV))?;
@@ -175,16 +285,24 @@ pub(crate) fn write_run(
     // whatever the thread count.
     let joiner = Mutex::new(Joiner {
         next: 0,
-        waiting: (0..n_replications).map(|_| None).collect(),
-        finals: (0..n_files).map(|_| None).collect(),
+        replications: replications.to_vec(),
+        waiting: (0..n_items).map(|_| None).collect(),
+        finals: layout
+            .outputs
+            .row_files()
+            .map(|kind| (kind, None))
+            .collect(),
+        layout,
         replications_csv,
         metrics: ReplicationMetrics::new(),
         jobs: 0,
+        items: Vec::with_capacity(n_items),
     });
     // One copy of the scenario that every replication's engine shares.
     let shared = Arc::new(scenario.clone());
-    let run_one = |replication: u32| -> Result<(), RunError> {
-        let mut sink = FileSink::new(dir, scenario, replication, options.trace, &stop);
+    let run_one = |position: usize| -> Result<(), RunError> {
+        let replication = replications[position];
+        let mut sink = FileSink::new(dir, scenario, replication, position == 0, layout, &stop)?;
         let mut report = |p: Progress| progress(p);
         let stats = run_replication(&shared, replication, &mut sink, &mut report);
         let jobs = sink.jobs_written;
@@ -196,38 +314,38 @@ pub(crate) fn write_run(
             return Ok(());
         }
         let mut joiner = joiner.lock().expect("no replication panicked");
-        joiner.waiting[replication as usize] = Some(Finished {
+        joiner.waiting[position] = Some(Finished {
             parts,
             metrics: metrics.finish(&stats),
             jobs,
         });
         joiner.join_ready(dir)
     };
-    // Workers take replications in order (0, 1, 2, ...), so the next one to
-    // join is usually the next to finish and little waits to be joined.
-    let next_replication = AtomicU32::new(0);
+    // Workers take replications in order, so the next one to join is
+    // usually the next to finish and little waits to be joined.
+    let next_position = AtomicUsize::new(0);
     // The failure of the earliest replication that failed.
-    let first_error: Mutex<Option<(u32, RunError)>> = Mutex::new(None);
+    let first_error: Mutex<Option<(usize, RunError)>> = Mutex::new(None);
     let work = || {
         while !stop.is_set() {
-            let replication = next_replication.fetch_add(1, Ordering::Relaxed);
-            if replication >= n_replications {
+            let position = next_position.fetch_add(1, Ordering::Relaxed);
+            if position >= n_items {
                 break;
             }
-            if let Err(error) = run_one(replication) {
+            if let Err(error) = run_one(position) {
                 stop.fail();
                 let mut first = first_error.lock().expect("no replication panicked");
                 if first
                     .as_ref()
-                    .is_none_or(|&(earliest, _)| replication < earliest)
+                    .is_none_or(|&(earliest, _)| position < earliest)
                 {
-                    *first = Some((replication, error));
+                    *first = Some((position, error));
                 }
             }
         }
     };
     with_threads(options.threads, || {
-        let workers = rayon::current_num_threads();
+        let workers = rayon::current_num_threads().min(n_items.max(1));
         (0..workers).into_par_iter().for_each(|_| work());
     })?;
     if let Some((_, error)) = first_error.into_inner().expect("no replication panicked") {
@@ -236,50 +354,48 @@ pub(crate) fn write_run(
     options.interrupt.check()?;
     let joiner = joiner.into_inner().expect("no replication panicked");
     assert_eq!(
-        joiner.next, n_replications,
+        joiner.next, n_items,
         "a replication halts only when another failed or the run was interrupted"
     );
-    for (file, name) in joiner.finals.into_iter().zip(FILE_NAMES) {
-        finish_file(file.expect("replication 0 made the file"), dir, name)?;
+    for (kind, file) in joiner.finals {
+        // No file only when there was no replication (an empty shard).
+        if let Some(file) = file {
+            let name = layout.file_name(kind);
+            file.finish().map_err(io_error(dir, &name))?;
+        }
     }
     if let Some(file) = joiner.replications_csv {
         finish_file(file, dir, REPLICATIONS_CSV)?;
     }
-    let metrics = joiner.metrics;
-    let jobs_written = joiner.jobs;
-
-    let mut summary = create_file(dir, "summary.csv")?;
-    if metrics.len() == 1 {
-        write_summary_single(&mut summary, &metrics.replication(0))
-            .map_err(io_error(dir, "summary.csv"))?;
-    } else {
-        write_summaries(&mut summary, &metrics.summaries())
-            .map_err(io_error(dir, "summary.csv"))?;
-    }
-    finish_file(summary, dir, "summary.csv")?;
-
-    let wall_time_seconds = started.elapsed().as_secs_f64();
-    let info = RunInfo {
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        command: options.command.clone(),
-        scenario_name: scenario.simulation.name.clone(),
-        seed: scenario.simulation.seed,
-        replications: n_replications,
-        jobs: jobs_written,
-        wall_time_seconds,
-        resolved_scenario: serde_json::to_value(&scenario.resolved)
-            .expect("a TOML table converts to JSON"),
-    };
-    let mut run_json = create_file(dir, RUN_MARKER)?;
-    write_run_json(&mut run_json, &info).map_err(io_error(dir, RUN_MARKER))?;
-    finish_file(run_json, dir, RUN_MARKER)?;
-
-    Ok(RunOutcome {
-        metrics,
-        jobs: jobs_written,
-        out: dir.target().to_path_buf(),
-        wall_time_seconds,
+    Ok(Batch {
+        metrics: joiner.metrics,
+        jobs: joiner.jobs,
+        items: joiner.items,
     })
+}
+
+/// `summary.csv` (when `outputs` has it) and `run.json`, from every
+/// replication's metrics.
+pub(crate) fn write_run_files(
+    dir: &StagedDir,
+    outputs: OutputSet,
+    metrics: &ReplicationMetrics,
+    info: &RunInfo,
+) -> Result<(), RunError> {
+    if outputs.contains(OutputKind::Summary) {
+        let mut summary = create_file(dir, SUMMARY_CSV)?;
+        if metrics.len() == 1 {
+            write_summary_single(&mut summary, &metrics.replication(0))
+                .map_err(io_error(dir, SUMMARY_CSV))?;
+        } else {
+            write_summaries(&mut summary, &metrics.summaries())
+                .map_err(io_error(dir, SUMMARY_CSV))?;
+        }
+        finish_file(summary, dir, SUMMARY_CSV)?;
+    }
+    let mut run_json = create_file(dir, RUN_MARKER)?;
+    write_run_json(&mut run_json, info).map_err(io_error(dir, RUN_MARKER))?;
+    finish_file(run_json, dir, RUN_MARKER)
 }
 
 /// A replication finished but not yet joined.
@@ -291,45 +407,66 @@ struct Finished {
 }
 
 /// `replications.csv`: every replication's metrics, with several replications.
-const REPLICATIONS_CSV: &str = "replications.csv";
+pub(crate) const REPLICATIONS_CSV: &str = "replications.csv";
+
+/// `summary.csv`: every metric, summarised over the replications.
+pub(crate) const SUMMARY_CSV: &str = "summary.csv";
 
 /// The final files, and the replications finished but not yet appended.
 struct Joiner {
-    /// The first replication not yet appended.
-    next: u32,
+    /// The position (in `replications`) of the first replication not yet appended.
+    next: usize,
+    replications: Vec<u32>,
     waiting: Vec<Option<Finished>>,
-    /// The final files, made from replication 0's parts.
-    finals: Vec<Option<BufWriter<File>>>,
+    /// The final files, made from the first replication's parts.
+    finals: Vec<(OutputKind, Option<FinalFile>)>,
+    layout: Layout,
     replications_csv: Option<BufWriter<File>>,
     metrics: ReplicationMetrics,
     jobs: u64,
+    items: Vec<BatchItem>,
 }
 
 impl Joiner {
     /// Appends every replication whose predecessors are all appended.
     fn join_ready(&mut self, dir: &StagedDir) -> Result<(), RunError> {
-        while let Some(finished) = self
-            .waiting
-            .get_mut(self.next as usize)
-            .and_then(Option::take)
-        {
-            let parts = finished.parts.into_iter();
-            for ((part, file), name) in parts.zip(&mut self.finals).zip(FILE_NAMES) {
-                match file {
-                    Some(file) => part.append_to(file).map_err(io_error(dir, name))?,
-                    None => {
-                        let made = part.into_file(&dir.file(name));
-                        let made = made.map_err(io_error(dir, name))?;
-                        *file = Some(BufWriter::with_capacity(1 << 16, made));
+        while let Some(finished) = self.waiting.get_mut(self.next).and_then(Option::take) {
+            let replication = self.replications[self.next];
+            let mut files = Vec::with_capacity(finished.parts.len());
+            for ((kind, part), (final_kind, file)) in
+                finished.parts.into_iter().zip(&mut self.finals)
+            {
+                assert_eq!(kind, *final_kind, "parts in row-file order");
+                let name = self.layout.file_name(kind);
+                files.push(PartLength {
+                    bytes: part.bytes,
+                    stored: part.stored,
+                });
+                match (part.output, file) {
+                    (WrittenOutput::Held(part), Some(file)) => {
+                        part.append_to(file).map_err(io_error(dir, &name))?
+                    }
+                    (WrittenOutput::Held(part), file @ None) => {
+                        let made = part.into_file(&dir.file(&name));
+                        *file = Some(FinalFile::plain(made.map_err(io_error(dir, &name))?));
+                    }
+                    (WrittenOutput::Final(made), file @ None) => *file = Some(made),
+                    (WrittenOutput::Final(_), Some(_)) => {
+                        unreachable!("only the first replication writes the final file")
                     }
                 }
             }
             if let Some(file) = &mut self.replications_csv {
-                write_replication_rows(file, self.next as usize, &finished.metrics)
+                write_replication_rows(file, replication as usize, &finished.metrics)
                     .map_err(io_error(dir, REPLICATIONS_CSV))?;
             }
             self.metrics.push(finished.metrics);
             self.jobs += finished.jobs;
+            self.items.push(BatchItem {
+                replication,
+                jobs: finished.jobs,
+                files,
+            });
             self.next += 1;
         }
         Ok(())

@@ -87,6 +87,7 @@ use rayon::prelude::*;
 
 use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
+use crate::outputs::{Compression, OutputSet};
 use crate::report::{UnitKind, show_value, write_number};
 use crate::run::{ReplicationMetrics, RunError, RunOptions, ThreadsError, with_threads, write_run};
 use crate::scenario::{Scenario, ScenarioError};
@@ -232,6 +233,10 @@ pub struct SweepOptions {
     pub command: Vec<String>,
     /// Threads for points and replications; all cores when `None`.
     pub threads: Option<usize>,
+    /// The files each point's run writes.
+    pub outputs: OutputSet,
+    /// How the points' row files are written.
+    pub compression: Compression,
     /// Raised to stop the sweep early; nothing is then put in place.
     pub interrupt: Interrupt,
 }
@@ -553,7 +558,8 @@ fn write_all(
         })?;
         let run_options = RunOptions {
             out: run_dir.target().to_path_buf(),
-            trace: false,
+            outputs: options.outputs,
+            compression: options.compression,
             command: options.command.clone(),
             // The replications share the sweep's thread pool.
             threads: None,
@@ -720,7 +726,7 @@ fn cross_product(varies: &[Vary]) -> Vec<Vec<String>> {
 }
 
 /// `key=value, key=value` for messages.
-fn describe_point(keys: &[String], values: &[String]) -> String {
+pub(crate) fn describe_point(keys: &[String], values: &[String]) -> String {
     keys.iter()
         .zip(values)
         .map(|(key, value)| format!("{key}={value}"))

@@ -46,10 +46,16 @@ pub fn compare(args: cli::CompareArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("{}-compare", pair.baseline.simulation.name))
     });
+    let outputs = args.output.outputs(false);
+    if args.report {
+        crate::commands::run::require_for_report(outputs, &[impexsim::outputs::OutputKind::Jobs])?;
+    }
     let options = CompareOptions {
         out,
         command: std::env::args().collect(),
         threads: args.threads.map(usize::from),
+        outputs,
+        compression: args.output.compress,
         interrupt: crate::signals::interrupt_on_signals(),
     };
 

@@ -49,8 +49,42 @@ pub fn sweep(args: cli::SweepArgs) -> Result<()> {
         out,
         command: std::env::args().collect(),
         threads: args.threads.map(usize::from),
+        outputs: args.output.outputs(false),
+        compression: args.output.compress,
         interrupt: interrupt_on_signals(),
     };
+
+    if let Some(shard) = args.shard {
+        let mut first_items = Vec::with_capacity(plan.points.len());
+        let mut shapes = Vec::with_capacity(plan.points.len());
+        let mut first_item = 0u64;
+        for point in &plan.points {
+            let replications = point.scenario.simulation.replications;
+            let mine = shard.replications(first_item, replications).len();
+            shapes.push(RunShape::of(&point.scenario, &point.dir_name).running(mine));
+            first_items.push(first_item);
+            first_item += u64::from(replications);
+        }
+        let tracker = Tracker::new(shapes, args.quiet);
+        let on_progress = |progress: SweepProgress<'_>| {
+            let mut replication = progress.replication;
+            replication.replication =
+                shard.position(first_items[progress.index], replication.replication) as u32;
+            tracker.update(progress.index, replication)
+        };
+        let outcome = impexsim::shard::run_sweep_shard(&plan, &options, shard, &on_progress)
+            .with_context(|| {
+                format!(
+                    "shard {shard} of the sweep of scenario {:?} failed",
+                    plan.base.simulation.name
+                )
+            })?;
+        tracker.finish();
+        if !args.quiet {
+            crate::commands::run::print_shard(&outcome);
+        }
+        return Ok(());
+    }
 
     let shapes = plan
         .points

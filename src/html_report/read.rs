@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufReader};
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -70,19 +70,35 @@ impl InputError {
 /// A CSV file read row by row, reusing one record.
 pub(super) struct CsvInput {
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Box<dyn Read>>,
     header: csv::StringRecord,
     record: csv::StringRecord,
 }
 
 impl CsvInput {
-    /// Opens `path` and reads its header.
+    /// Opens `path` (or, when there is none, the `path.zst` that
+    /// `--compress zstd` writes) and reads its header.
     pub(super) fn open(path: &Path) -> Result<CsvInput, InputError> {
-        let file = File::open(path).map_err(|source| InputError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut reader = csv::Reader::from_reader(BufReader::with_capacity(1 << 16, file));
+        let compressed = {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".zst");
+            PathBuf::from(name)
+        };
+        let read_error = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| InputError::Read { path, source }
+        };
+        let input: Box<dyn Read> = if !path.exists() && compressed.is_file() {
+            let file = File::open(&compressed).map_err(read_error(&compressed))?;
+            Box::new(
+                crate::compression::decoder(BufReader::with_capacity(1 << 16, file))
+                    .map_err(read_error(&compressed))?,
+            )
+        } else {
+            let file = File::open(path).map_err(read_error(path))?;
+            Box::new(BufReader::with_capacity(1 << 16, file))
+        };
+        let mut reader = csv::Reader::from_reader(input);
         let header = reader
             .headers()
             .map_err(|error| csv_error(path, error))?

@@ -22,6 +22,8 @@ pub struct Part {
     storage: Storage,
     /// The part file, used once the part spills.
     path: PathBuf,
+    /// Bytes written.
+    len: u64,
 }
 
 enum Storage {
@@ -35,7 +37,13 @@ impl Part {
         Part {
             storage: Storage::Memory(Vec::new()),
             path,
+            len: 0,
         }
+    }
+
+    /// Bytes written to the part.
+    pub fn len(&self) -> u64 {
+        self.len
     }
 
     /// Appends every byte of the part to `out`, removing the part file if it
@@ -90,19 +98,21 @@ impl Part {
 
 impl Write for Part {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        match &mut self.storage {
+        let written = match &mut self.storage {
             Storage::Memory(bytes) if bytes.len() + data.len() <= SPILL_BYTES => {
                 bytes.extend_from_slice(data);
-                Ok(data.len())
+                data.len()
             }
             Storage::Memory(bytes) => {
                 let mut held = std::mem::take(bytes);
                 held.extend_from_slice(data);
                 self.spill(&held)?;
-                Ok(data.len())
+                data.len()
             }
-            Storage::File(writer) => writer.write(data),
-        }
+            Storage::File(writer) => writer.write(data)?,
+        };
+        self.len += written as u64;
+        Ok(written)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -125,6 +135,7 @@ mod tests {
         let mut small = Part::new(path.clone());
         small.write_all(b"a,b\n").unwrap();
         assert!(!path.exists(), "a small part makes no file");
+        assert_eq!(small.len(), 4);
         let mut out = Vec::new();
         small.append_to(&mut out).unwrap();
         assert_eq!(out, b"a,b\n");
@@ -136,6 +147,7 @@ mod tests {
             large.write_all(&line).unwrap();
         }
         assert!(path.exists(), "a large part spills");
+        assert_eq!(large.len() as usize, lines * line.len());
         let mut out = Vec::new();
         large.append_to(&mut out).unwrap();
         assert_eq!(out.len(), lines * line.len());

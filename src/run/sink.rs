@@ -1,5 +1,7 @@
 //! `FileSink`: one replication's rows into its parts of `jobs.csv`,
-//! `drives.csv`, `timeseries.csv` (and `events.csv`), and into its metrics.
+//! `drives.csv`, `timeseries.csv` and `events.csv` (those the run's
+//! `OutputSet` chooses), and into its metrics, which see every row whatever
+//! is written.
 //!
 //! The first failed write stops the replication (`RecordSink::stopped`) and
 //! every other replication of the run (`Stop`), so a full disk ends a run at
@@ -10,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::interrupt::Interrupt;
 use crate::output_dir::StagedDir;
+use crate::outputs::{Compression, OutputKind, OutputSet};
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
 use crate::report::{DrivesWriter, EventsWriter, JobsWriter, MetricsCollector, TimeseriesWriter};
 use crate::scenario::Scenario;
@@ -17,7 +20,9 @@ use crate::sim::RecordSink;
 use crate::time::Clock;
 
 use super::RunError;
+use super::final_file::FinalFile;
 use super::part::Part;
+use super::part_writer::{PartWriter, WrittenPart};
 
 /// Why the replications of one run stop early: a write failed in one of
 /// them, or the command was interrupted.
@@ -44,21 +49,59 @@ impl Stop<'_> {
     }
 }
 
-/// One replication's parts, in the order of `FILE_NAMES` (`events.csv`
-/// only with `--trace`).
-pub type Parts = Vec<Part>;
+/// One replication's finished parts, one per row file the run writes, in
+/// `OutputSet::row_files` order.
+pub type Parts = Vec<(OutputKind, WrittenPart)>;
 
-/// The files a run joins from its replications' parts, in this order.
-pub const FILE_NAMES: [&str; 4] = ["jobs.csv", "drives.csv", "timeseries.csv", "events.csv"];
+/// How a run lays out its row files.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    pub outputs: OutputSet,
+    pub compression: Compression,
+    /// With compression: one zstd frame per replication (a shard's files,
+    /// which `merge` takes apart), not one per file.
+    pub frame_per_replication: bool,
+}
+
+impl Layout {
+    /// The name a row file is written as (`jobs.csv`, `jobs.csv.zst`).
+    pub fn file_name(&self, kind: OutputKind) -> String {
+        self.compression.file_name(kind.file_name())
+    }
+
+    /// Where replication `replication` writes its rows of `kind`; `first`
+    /// for the replication whose part starts the file.
+    fn part_writer(
+        &self,
+        dir: &StagedDir,
+        kind: OutputKind,
+        replication: u32,
+        first: bool,
+    ) -> io::Result<PartWriter> {
+        let part = || Part::new(dir.file(&format!("{}.part{replication}", kind.file_name())));
+        match self.compression {
+            Compression::None => Ok(PartWriter::held(part())),
+            Compression::Zstd { level } if self.frame_per_replication => {
+                PartWriter::frame(part(), level)
+            }
+            Compression::Zstd { .. } if first => Ok(PartWriter::final_file(FinalFile::create(
+                &dir.file(&self.file_name(kind)),
+                self.compression,
+            )?)),
+            Compression::Zstd { .. } => Ok(PartWriter::held(part())),
+        }
+    }
+}
 
 /// Sends one replication's rows to its parts and to its metrics.
 pub struct FileSink<'a> {
-    jobs: JobsWriter<Part>,
-    drives: DrivesWriter<Part>,
-    timeseries: TimeseriesWriter<Part>,
-    events: Option<EventsWriter<Part>>,
+    jobs: Option<JobsWriter<PartWriter>>,
+    drives: Option<DrivesWriter<PartWriter>>,
+    timeseries: Option<TimeseriesWriter<PartWriter>>,
+    events: Option<EventsWriter<PartWriter>>,
     metrics: MetricsCollector,
     pub jobs_written: u64,
+    layout: Layout,
     dir: &'a StagedDir,
     stop: &'a Stop<'a>,
     /// The first write error, with the file it was for.
@@ -66,84 +109,122 @@ pub struct FileSink<'a> {
 }
 
 impl<'a> FileSink<'a> {
-    /// Parts for `replication`; only the first replication's carry the
-    /// header lines.
+    /// Parts for `replication` of the files `layout` chooses; `first` for
+    /// the replication whose parts start the files (they carry the header
+    /// lines).
     pub fn new(
         dir: &'a StagedDir,
         scenario: &Scenario,
         replication: u32,
-        trace: bool,
+        first: bool,
+        layout: Layout,
         stop: &'a Stop<'a>,
-    ) -> FileSink<'a> {
+    ) -> Result<FileSink<'a>, RunError> {
         let clock = Clock {
             start_epoch_ms: scenario.simulation.start.timestamp_millis(),
         };
-        let part = |name: &str| Part::new(dir.file(&format!("{name}.part{replication}")));
-        let [jobs_name, drives_name, timeseries_name, events_name] = FILE_NAMES;
-        // A header goes to a part in memory, which cannot fail to take it.
-        let headers = replication == 0;
-        let in_memory = "a header fits in memory";
-        let jobs = if headers {
-            JobsWriter::new(part(jobs_name), clock).expect(in_memory)
-        } else {
-            JobsWriter::continuing(part(jobs_name), clock)
+        let failed = |kind: OutputKind| {
+            let path = dir.shown(&layout.file_name(kind));
+            move |source| RunError::Io { path, source }
         };
-        let drives = if headers {
-            DrivesWriter::new(part(drives_name), clock).expect(in_memory)
-        } else {
-            DrivesWriter::continuing(part(drives_name), clock)
+        let writer = |kind: OutputKind| -> Result<Option<PartWriter>, RunError> {
+            if !layout.outputs.contains(kind) {
+                return Ok(None);
+            }
+            layout
+                .part_writer(dir, kind, replication, first)
+                .map(Some)
+                .map_err(failed(kind))
         };
-        let timeseries = if headers {
-            TimeseriesWriter::new(part(timeseries_name), clock).expect(in_memory)
-        } else {
-            TimeseriesWriter::continuing(part(timeseries_name), clock)
+        // The header goes to a part in memory or to a new file: a write that
+        // fails is the file's error, as a row's would be.
+        let jobs = match writer(OutputKind::Jobs)? {
+            None => None,
+            Some(out) if first => {
+                Some(JobsWriter::new(out, clock).map_err(failed(OutputKind::Jobs))?)
+            }
+            Some(out) => Some(JobsWriter::continuing(out, clock)),
         };
-        let events = match (trace, headers) {
-            (false, _) => None,
-            (true, true) => Some(EventsWriter::new(part(events_name), clock).expect(in_memory)),
-            (true, false) => Some(EventsWriter::continuing(part(events_name), clock)),
+        let drives = match writer(OutputKind::Drives)? {
+            None => None,
+            Some(out) if first => {
+                Some(DrivesWriter::new(out, clock).map_err(failed(OutputKind::Drives))?)
+            }
+            Some(out) => Some(DrivesWriter::continuing(out, clock)),
         };
-        FileSink {
+        let timeseries = match writer(OutputKind::Timeseries)? {
+            None => None,
+            Some(out) if first => {
+                Some(TimeseriesWriter::new(out, clock).map_err(failed(OutputKind::Timeseries))?)
+            }
+            Some(out) => Some(TimeseriesWriter::continuing(out, clock)),
+        };
+        let events = match writer(OutputKind::Events)? {
+            None => None,
+            Some(out) if first => {
+                Some(EventsWriter::new(out, clock).map_err(failed(OutputKind::Events))?)
+            }
+            Some(out) => Some(EventsWriter::continuing(out, clock)),
+        };
+        Ok(FileSink {
             jobs,
             drives,
             timeseries,
             events,
             metrics: MetricsCollector::new(),
             jobs_written: 0,
+            layout,
             dir,
             stop,
             error: None,
-        }
+        })
     }
 
-    /// The parts, flushed, and the metrics; or the first write error.
+    /// The parts, finished, and the metrics; or the first write error.
     pub fn finish(self) -> Result<(Parts, MetricsCollector), RunError> {
         if let Some(error) = self.error {
             return Err(error);
         }
         let dir = self.dir;
-        let failed = |name: &str| {
-            let path = dir.shown(name);
+        let layout = self.layout;
+        let failed = |kind: OutputKind| {
+            let path = dir.shown(&layout.file_name(kind));
             move |source| RunError::Io { path, source }
         };
-        let [jobs_name, drives_name, timeseries_name, events_name] = FILE_NAMES;
-        let mut parts = vec![
-            self.jobs.finish().map_err(failed(jobs_name))?,
-            self.drives.finish().map_err(failed(drives_name))?,
-            self.timeseries.finish().map_err(failed(timeseries_name))?,
-        ];
-        if let Some(events) = self.events {
-            parts.push(events.finish().map_err(failed(events_name))?);
+        let mut parts = Parts::new();
+        let mut keep = |kind: OutputKind, out: io::Result<PartWriter>| -> Result<(), RunError> {
+            let part = out.and_then(PartWriter::finish).map_err(failed(kind))?;
+            parts.push((kind, part));
+            Ok(())
+        };
+        if let Some(jobs) = self.jobs {
+            keep(OutputKind::Jobs, jobs.finish())?;
         }
+        if let Some(drives) = self.drives {
+            keep(OutputKind::Drives, drives.finish())?;
+        }
+        if let Some(timeseries) = self.timeseries {
+            keep(OutputKind::Timeseries, timeseries.finish())?;
+        }
+        if let Some(events) = self.events {
+            keep(OutputKind::Events, events.finish())?;
+        }
+        debug_assert!(
+            parts
+                .iter()
+                .map(|(kind, _)| *kind)
+                .eq(layout.outputs.row_files()),
+            "parts in row-file order"
+        );
         Ok((parts, self.metrics))
     }
 
-    fn keep(&mut self, name: &str, result: io::Result<()>) {
+    fn keep(&mut self, kind: OutputKind, result: io::Result<()>) {
         if let Err(source) = result
             && self.error.is_none()
         {
             self.error = Some(RunError::Io {
-                path: self.dir.shown(name),
+                path: self.dir.shown(&self.layout.file_name(kind)),
                 source,
             });
             self.stop.fail();
@@ -155,17 +236,24 @@ impl RecordSink for FileSink<'_> {
     fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
         self.jobs_written += 1;
         self.metrics.add_job(job, drives);
-        let result = self.jobs.write(job);
-        self.keep(FILE_NAMES[0], result);
-        for drive in drives {
-            let result = self.drives.write(&job.name, drive);
-            self.keep(FILE_NAMES[1], result);
+        if let Some(jobs) = &mut self.jobs {
+            let result = jobs.write(job);
+            self.keep(OutputKind::Jobs, result);
+        }
+        if let Some(writer) = &mut self.drives {
+            let mut result = Ok(());
+            for drive in drives {
+                result = result.and_then(|()| writer.write(&job.name, drive));
+            }
+            self.keep(OutputKind::Drives, result);
         }
     }
 
     fn timeseries(&mut self, row: &TimeseriesRow) {
-        let result = self.timeseries.write(row);
-        self.keep(FILE_NAMES[2], result);
+        if let Some(timeseries) = &mut self.timeseries {
+            let result = timeseries.write(row);
+            self.keep(OutputKind::Timeseries, result);
+        }
     }
 
     fn wants_trace(&self) -> bool {
@@ -175,7 +263,7 @@ impl RecordSink for FileSink<'_> {
     fn trace(&mut self, event: &TraceEvent) {
         if let Some(events) = &mut self.events {
             let result = events.write(event);
-            self.keep(FILE_NAMES[3], result);
+            self.keep(OutputKind::Events, result);
         }
     }
 

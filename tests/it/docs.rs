@@ -160,7 +160,7 @@ fn every_model_citation_names_one_of_its_headings() {
 /// or `--guard` there, exists.
 #[test]
 fn readme_and_help_name_only_files_that_exist() {
-    const FOLDERS: [&str; 7] = [
+    const FOLDERS: [&str; 9] = [
         "scenarios/",
         "guards/",
         "benches/",
@@ -168,6 +168,8 @@ fn readme_and_help_name_only_files_that_exist() {
         "docs/",
         "tests/",
         "src/",
+        "deploy/",
+        ".ci/",
     ];
     let mut missing = Vec::new();
     let mut checked = 0;

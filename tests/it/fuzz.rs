@@ -435,7 +435,7 @@ fn run_small(scenario: Scenario, reload: &dyn Fn(&[String]) -> Option<Scenario>,
     let tmp = tempfile::tempdir().unwrap();
     let options = RunOptions {
         out: tmp.path().join("out"),
-        trace: true,
+        outputs: impexsim::outputs::OutputSet::DEFAULT.with(impexsim::outputs::OutputKind::Events),
         threads: Some(1),
         ..RunOptions::default()
     };

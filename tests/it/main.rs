@@ -3,6 +3,8 @@
 //! - `rules`: one small scenario per lifecycle rule of docs/model.md, with constant
 //!   delays, so every expected timestamp is computed by hand in the test.
 //! - `cli`: exit codes, error messages and what is left on disk (README, Exit codes).
+//! - `deploy`: the Kubernetes recipe's commands run as Kubernetes would run
+//!   them, merged into one process's output.
 //! - `determinism`: same seed, same bytes; common random numbers
 //!   (docs/model.md, Randomness and common random numbers).
 //! - `compare`: paired runs, guards and their exit codes, and the variance
@@ -25,6 +27,10 @@
 //!   sentences about the outputs hold.
 //! - `help`: help wrapped to the terminal, exit codes, completions, man page.
 //! - `scenario_text`: `scenario show` and `scenario init`.
+//! - `outputs`: `--outputs` and `--compress`: the files chosen, summaries
+//!   that do not change, one zstd frame of the plain bytes.
+//! - `shard`: `--shard I/N` and `merge`: shards merged into the bytes of one
+//!   process, and shards that do not belong together refused.
 //! - `output_safety`: failed writes, signals, a second writer, targets that
 //!   cannot be replaced, and default output paths.
 //! - `report`: the HTML reports of a run, a sweep and a comparison, read as
@@ -45,6 +51,7 @@
 
 mod cli;
 mod compare;
+mod deploy;
 mod determinism;
 mod docs;
 mod engine;
@@ -54,6 +61,7 @@ mod fuzz;
 mod golden;
 mod help;
 mod output_safety;
+mod outputs;
 mod queueing;
 mod replay;
 mod replications;
@@ -61,6 +69,7 @@ mod report;
 mod report_browser;
 mod rules;
 mod scenario_text;
+mod shard;
 mod sweep;
 mod terminal;
 mod validation;
