@@ -6,6 +6,7 @@ pub mod compare;
 pub mod completions;
 pub mod fixtures;
 pub mod man;
+pub mod optimize;
 pub mod replay;
 pub mod report;
 pub mod run;

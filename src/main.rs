@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Man(args) => commands::man::man(args),
         Command::Report(args) => commands::report::report(args),
         Command::Replay(args) => commands::replay::replay(args),
+        Command::Optimize(args) => commands::optimize::optimize(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -71,6 +72,8 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         cause.downcast_ref::<ScenarioError>().is_some()
             || cause.downcast_ref::<UsageError>().is_some()
             || cause.is::<impexsim::compare::InputError>()
+            || cause.is::<impexsim::optimize::InputError>()
+            || cause.is::<impexsim::optimize::Infeasible>()
             || cause
                 .downcast_ref::<impexsim::html_report::ReportError>()
                 .is_some_and(impexsim::html_report::ReportError::is_bad_input)
