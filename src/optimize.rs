@@ -1,5 +1,5 @@
 //! `impexsim optimize`: the least (or cheapest) resources that meet service
-//! levels with a stated confidence.
+//! levels with a stated confidence (docs/model.md, Optimisation).
 //!
 //! ```text
 //! impexsim optimize --minimize datacenter.copy_stations,datacenter.receiving_staff \
@@ -34,7 +34,7 @@
 //!   `summary.csv` (the constrained ones first):
 //!   `candidate,step,<one column per minimised key>,cost,verdict,role,metric,mean,stddev,n,constraint,bound,holds`.
 //!   `step` is where the search first asked for the point (`upper_bounds`,
-//!   `bisect <key>`, `descend <key>`, `one_less <key>`); `verdict` is
+//!   `bisect <key>`, `descend <key>`, `trade <key>`, `one_less <key>`); `verdict` is
 //!   `feasible` or `infeasible`; `role` is `answer`, `one_less <key>` or
 //!   empty; `mean`, `stddev`, `n` summarize the metric over the
 //!   replications (as `summary.csv`); on a constrained metric `constraint`
@@ -245,6 +245,11 @@ impl Plan {
     /// their ranges, the weights, the constraints, and that both corners of
     /// the box are valid scenarios. `known_metrics` are the names of
     /// `summary.csv`.
+    // `InputError` and `OptimizeError` are as large as a `ScenarioError` plus
+    // a point's text; they are built at most once a run, and boxing the
+    // `ScenarioError` would hide it from the binary's exit-code check (a
+    // downcast through the cause chain), as in `SweepPlan::new`.
+    #[allow(clippy::result_large_err)]
     pub fn new(spec: &OptimizeSpec, known_metrics: &[String]) -> Result<Plan, InputError> {
         if !(0.5..1.0).contains(&spec.confidence) {
             return Err(InputError::Confidence(spec.confidence));
@@ -355,6 +360,8 @@ impl Plan {
 
 /// Runs the search and writes the output directory. An infeasible box is
 /// not an error here (`Optimization::check_feasible` says so after).
+// Large errors: see `Plan::new`.
+#[allow(clippy::result_large_err)]
 pub fn optimize_to_dir(
     plan: &Plan,
     options: &OptimizeOptions,
@@ -400,24 +407,33 @@ impl Optimization {
         self.answer.map(|index| &self.candidates[index])
     }
 
+    /// The answer, or when no candidate is feasible the one that came
+    /// closest: the most constraints held, then the least cost, then the
+    /// earliest evaluated.
+    pub fn best(&self, plan: &Plan) -> &Candidate {
+        if let Some(answer) = self.answer() {
+            return answer;
+        }
+        let held = |c: &Candidate| c.checks.iter().filter(|check| check.holds).count();
+        let mut best = &self.candidates[0];
+        for candidate in &self.candidates[1..] {
+            let closer = held(candidate) > held(best)
+                || (held(candidate) == held(best)
+                    && plan.space.cost(&candidate.point) < plan.space.cost(&best.point));
+            if closer {
+                best = candidate;
+            }
+        }
+        best
+    }
+
     /// `Infeasible` when no candidate met every constraint, naming the one
-    /// that came closest: the most constraints held, then the least cost.
+    /// that came closest (`best`).
     pub fn check_feasible(&self, plan: &Plan) -> Result<(), Infeasible> {
         if self.answer.is_some() {
             return Ok(());
         }
-        let best = self
-            .candidates
-            .iter()
-            .max_by(|a, b| {
-                let held = |c: &Candidate| c.checks.iter().filter(|check| check.holds).count();
-                held(a).cmp(&held(b)).then(
-                    plan.space
-                        .cost(&b.point)
-                        .total_cmp(&plan.space.cost(&a.point)),
-                )
-            })
-            .expect("the top corner was evaluated");
+        let best = self.best(plan);
         let failing = plan
             .constraints
             .iter()
@@ -562,10 +578,15 @@ fn resource_value(scenario: &Scenario, key: &str) -> u32 {
     }
 }
 
+/// A `--minimize` item: the key and its range, if given.
+type MinimizeItem = (String, Option<(u32, u32)>);
+
 /// Reads the `--minimize` items: each `KEY` or `KEY=MIN..MAX`, a resource
 /// count, given once.
-fn parse_minimize(items: &[String]) -> Result<Vec<(String, Option<(u32, u32)>)>, InputError> {
-    let mut parsed: Vec<(String, Option<(u32, u32)>)> = Vec::new();
+// Large errors: see `Plan::new`.
+#[allow(clippy::result_large_err)]
+fn parse_minimize(items: &[String]) -> Result<Vec<MinimizeItem>, InputError> {
+    let mut parsed: Vec<MinimizeItem> = Vec::new();
     for item in items.iter().map(|item| item.trim()) {
         let fail = |reason: String| InputError::Minimize {
             given: crate::echo::cut(item).into_owned(),
@@ -611,6 +632,8 @@ fn parse_minimize(items: &[String]) -> Result<Vec<(String, Option<(u32, u32)>)>,
 }
 
 /// The weight of each key from the `--cost KEY=WEIGHT` texts; 1 where none.
+// Large errors: see `Plan::new`.
+#[allow(clippy::result_large_err)]
 fn parse_costs(costs: &[String], keys: &[String]) -> Result<Vec<f64>, InputError> {
     let mut weights: Vec<Option<f64>> = vec![None; keys.len()];
     for text in costs {
@@ -651,6 +674,8 @@ fn parse_costs(costs: &[String], keys: &[String]) -> Result<Vec<f64>, InputError
 }
 
 /// `optimize.csv` and `optimize.json` into `dir`.
+// Large errors: see `Plan::new`.
+#[allow(clippy::result_large_err)]
 fn write_outputs(
     plan: &Plan,
     options: &OptimizeOptions,
@@ -781,6 +806,7 @@ fn step_label(plan: &Plan, step: Step) -> String {
         PhaseKind::UpperBounds => "upper_bounds".to_string(),
         PhaseKind::Bisect => format!("bisect {key}"),
         PhaseKind::Descend => format!("descend {key}"),
+        PhaseKind::Trade => format!("trade {key}"),
         PhaseKind::OneLess => format!("one_less {key}"),
     }
 }

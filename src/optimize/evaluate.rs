@@ -116,6 +116,8 @@ impl<'a> Evaluator<'a> {
         candidates
     }
 
+    // Large errors: see `Plan::new`.
+    #[allow(clippy::result_large_err)]
     fn evaluate(&self, point: &[u32], step: Step) -> Result<Candidate, OptimizeError> {
         let plan = self.plan;
         let scenario =
@@ -157,6 +159,8 @@ impl<'a> Evaluator<'a> {
 impl Oracle for Evaluator<'_> {
     type Error = OptimizeError;
 
+    // Large errors: see `Plan::new`.
+    #[allow(clippy::result_large_err)]
     fn feasible(&self, point: &[u32], step: Step) -> Result<bool, OptimizeError> {
         let known = |evaluated: &mut BTreeMap<Vec<u32>, Candidate>| {
             evaluated.get_mut(point).map(|candidate| {

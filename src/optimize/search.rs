@@ -17,7 +17,13 @@
 //!    above it) and bisecting the last step; passes repeat until none
 //!    changes. Each descent ends at a point where no resource can lose one.
 //!    The cheapest of these (the earliest lead on a tie) is the answer.
-//! 4. **One less of each.** The answer with one less of each resource (above
+//! 4. **Trades.** Where resources interact, the cheapest point can lie
+//!    between the descents' ends: from the answer, `delta` more of one
+//!    resource (1, 2, 4, ...) and the least of another that then keeps the
+//!    point feasible; a trade that lowers the cost is taken (then a
+//!    descent), until none does. A trade that cannot save more than it
+//!    costs (the other resource down to its floor) is not tried.
+//! 5. **One less of each.** The answer with one less of each resource (above
 //!    the box's floor) is checked; all must be infeasible. Where noise makes
 //!    one feasible after all, the descent goes on from there.
 //!
@@ -58,6 +64,8 @@ pub enum PhaseKind {
     Bisect,
     /// Coordinate descent led by one resource.
     Descend,
+    /// A trade along the frontier: more of one resource, less of another.
+    Trade,
     /// The answer with one less of one resource.
     OneLess,
 }
@@ -81,6 +89,10 @@ pub trait Oracle: Sync {
     type Error: Send;
     fn feasible(&self, point: &[u32], step: Step) -> Result<bool, Self::Error>;
 }
+
+/// One resource's one-less check: the point and whether it is feasible,
+/// `None` at the floor of the resource's range.
+type OneLessCheck = (usize, Option<(Vec<u32>, bool)>);
 
 /// Most rounds of "one less turned out feasible, descend again": each round
 /// lowers the cost, so this only bounds a pathological oracle.
@@ -138,8 +150,10 @@ pub fn search<O: Oracle>(space: &Space, oracle: &O) -> Result<SearchOutcome, O::
         .collect::<Result<_, _>>()?;
     let mut answer = cheapest(space, descents);
     let mut seq_base = 0u32;
+    let mut trade_seq = 0u32;
     for _ in 0..MAX_ROUNDS {
-        let checks: Vec<(usize, Option<(Vec<u32>, bool)>)> = (0..k)
+        answer = trade(space, oracle, &floors, answer, &mut trade_seq)?;
+        let checks: Vec<OneLessCheck> = (0..k)
             .into_par_iter()
             .map(|i| {
                 if answer[i] <= space.min[i] {
@@ -183,6 +197,56 @@ pub fn search<O: Oracle>(space: &Space, oracle: &O) -> Result<SearchOutcome, O::
         }
     }
     panic!("the search did not settle in {MAX_ROUNDS} rounds: the oracle is not deterministic");
+}
+
+/// Trades along the frontier (module doc, 4): from the minimal point
+/// `point`, `delta` more of resource `j` (1, 2, 4, ...) may let resource `i`
+/// drop by more than it costs; the first trade that lowers the cost is
+/// taken (then a descent), until none does.
+fn trade<O: Oracle>(
+    space: &Space,
+    oracle: &O,
+    floors: &[u32],
+    mut point: Vec<u32>,
+    seq: &mut u32,
+) -> Result<Vec<u32>, O::Error> {
+    let k = space.dims();
+    let mut step = |resource: usize| {
+        *seq += 1;
+        Step {
+            phase: PhaseKind::Trade,
+            resource,
+            seq: *seq,
+        }
+    };
+    'improving: loop {
+        let cost = space.cost(&point);
+        for i in 0..k {
+            for j in (0..k).filter(|&j| j != i) {
+                // The most a trade can save: all of `i` down to its floor.
+                let most_saved = f64::from(point[i] - floors[i].min(point[i])) * space.weights[i];
+                let mut delta = 1u32;
+                while point[j] + delta <= space.max[j]
+                    && f64::from(delta) * space.weights[j] < most_saved
+                {
+                    // More of `j` keeps the point feasible (monotonicity).
+                    let mut traded = point.clone();
+                    traded[j] += delta;
+                    let least = least_feasible(oracle, &traded, i, floors[i], &mut || step(i))?;
+                    traded[i] = least;
+                    if space.cost(&traded) < cost {
+                        point = descend(oracle, floors, &order(space, i), traded, |_| step(i))?;
+                        continue 'improving;
+                    }
+                    if least <= floors[i] {
+                        break;
+                    }
+                    delta *= 2;
+                }
+            }
+        }
+        return Ok(point);
+    }
 }
 
 /// The least feasible value of resource `i` with the others at their
