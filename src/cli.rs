@@ -50,7 +50,7 @@ Exit codes:
   0  success
   1  any other failure: an unwritable output directory, a full disk
   2  bad input: usage, a scenario or --set error, a missing or malformed trace or
-     guard file
+     guard file; optimize: service levels no candidate within the bounds meets
   3  compare: a guard failed";
 
 #[derive(Debug, Subcommand)]
@@ -108,12 +108,14 @@ pub enum Command {
 }
 
 const OPTIMIZE_EXAMPLE: &str = "\
-Examples (copy stations and operators so that 90% of jobs finish within 14 days,
-with 95% confidence; then the cheapest mix when a station costs three operators):
+Examples (copy stations and operators so that 90% of jobs finish within 17.5
+days, with 95% confidence; then the cheapest mix when a station costs three
+operators):
   impexsim optimize --minimize datacenter.copy_stations,datacenter.receiving_staff \\
-      --subject-to 'end_to_end_days.p90<=14'
+      --subject-to 'end_to_end_days.p90<=17.5'
   impexsim optimize scenarios/peak_season.toml \\
-      --minimize datacenter.copy_stations=150..400,datacenter.packaging_staff \\
+      --minimize datacenter.copy_stations=150..400 \\
+      --minimize datacenter.packaging_staff \\
       --subject-to 'copy.queue_wait_days.mean<=1d' --cost datacenter.copy_stations=3
 writes output/<scenario name>-optimize/ (optimize.csv, optimize.json); exit code 2
 when no candidate within the bounds meets every constraint (the best is named).";
@@ -163,7 +165,11 @@ pub struct OptimizeArgs {
     /// does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
-    /// No progress and no footer on the terminal (the answer is still printed).
+    /// Print a machine-readable summary on standard output instead of the
+    /// human answer: one JSON document (schemas/summary.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress and no footer on the terminal (the answer, or --json, is still printed).
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -9,6 +9,7 @@ use impexsim::optimize::{
 
 use crate::cli;
 use crate::console::{errln, out, outln};
+use crate::json_summary::{OptimizeSummary, to_text};
 
 pub fn optimize(args: cli::OptimizeArgs) -> Result<()> {
     let spec = OptimizeSpec {
@@ -57,6 +58,12 @@ pub fn optimize(args: cli::OptimizeArgs) -> Result<()> {
             plan.base.simulation.name
         )
     })?;
+    if args.json {
+        // Infeasible or not: the document says which, the error follows.
+        outln!("{}", to_text(&OptimizeSummary::new(&plan, &optimization)));
+        optimization.check_feasible(&plan)?;
+        return Ok(());
+    }
     optimization.check_feasible(&plan)?;
     // The answer is the command's result: printed even with --quiet.
     out!("{}", answer_text(&plan, &optimization));
