@@ -169,33 +169,24 @@ fn the_mmc_answer_is_the_least_c_erlang_c_allows() {
     assert_eq!(all.len(), rows.len() * metrics);
 }
 
-/// The baseline's rules and distributions at a tenth of its arrival rate (2
-/// jobs a day, two years, 10 replications): the least copy stations for a
-/// mean copy queue wait of at most 6 hours is the same within one station
-/// whatever the seed. Measured: 15 for each of seeds 1 to 12.
-///
-/// Why not the full rate: there the answer is about 96 stations, and the
-/// copy work a short horizon happens to draw varies by about 2% from one
-/// seed to the next (binomial noise of the drive counts and sizes, which
-/// pairing within a seed cannot remove), so the answers of 90-day runs
-/// spread over 95 to 98 stations; holding one station of 96 would take some
-/// 30 times the simulated jobs of this test.
+/// The baseline itself (365 days, 20 jobs a day, 10 replications): the
+/// least copy stations for a mean copy queue wait of at most 6 hours is the
+/// same within one station whatever the seed. Measured with this command:
+/// 97, 96, 97, 97, 97, 96, 96, 97, 96, 96 for seeds 1 to 10 (the 95% upper
+/// bound at the answer 0.21-0.25 d, at one less 0.25-0.30 d: the limit
+/// falls between two neighbours, so a seed picks one of the two). The
+/// range is cut to 60..140 to keep the bisection short; the bounds check
+/// that the answer is not at either end of it.
 #[test]
 fn the_baseline_answer_is_stable_across_seeds() {
     let mut answers = Vec::new();
-    for seed in ["1", "2", "3", "4"] {
+    for seed in ["1", "2", "3"] {
         let invocation = invoke_ok(&[
             "optimize",
             "--minimize",
-            "datacenter.copy_stations=1..40",
+            "datacenter.copy_stations=60..140",
             "--subject-to",
             "copy.queue_wait_days.mean<=6h",
-            "--set",
-            "arrivals.jobs_per_day=2",
-            "--set",
-            "simulation.horizon=730d",
-            "--replications",
-            "10",
             "--seed",
             seed,
         ]);
@@ -208,7 +199,7 @@ fn the_baseline_answer_is_stable_across_seeds() {
     }
     let (low, high) = (answers.iter().min().unwrap(), answers.iter().max().unwrap());
     assert!(high - low <= 1, "answers by seed: {answers:?}");
-    assert!((10..=20).contains(low), "answers by seed: {answers:?}");
+    assert!((61..140).contains(low), "answers by seed: {answers:?}");
 }
 
 /// Same seed, same evidence, whatever the thread count: the candidates are
