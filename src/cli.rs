@@ -50,7 +50,7 @@ Exit codes:
   0  success
   1  any other failure: an unwritable output directory, a full disk
   2  bad input: usage, a scenario or --set error, a missing or malformed trace or
-     guard file
+     guard file; optimize: service levels no candidate within the bounds meets
   3  compare: a guard failed";
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +104,11 @@ pub enum Command {
     /// I/N`) into the output one process with every replication writes.
     #[command(after_help = MERGE_EXAMPLE)]
     Merge(MergeArgs),
+    /// Find the least (or, with --cost, cheapest) resource counts that meet
+    /// every --subject-to service level with the stated confidence, by a
+    /// search over paired runs; write optimize.csv with every candidate.
+    #[command(after_help = OPTIMIZE_EXAMPLE)]
+    Optimize(OptimizeArgs),
 }
 
 const MERGE_EXAMPLE: &str = "\
@@ -123,6 +128,73 @@ pub struct MergeArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// No summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const OPTIMIZE_EXAMPLE: &str = "\
+Examples (copy stations and operators so that 90% of jobs finish within 17.5
+days, with 95% confidence; then the cheapest mix when a station costs three
+operators):
+  impexsim optimize --minimize datacenter.copy_stations,datacenter.receiving_staff \\
+      --subject-to 'end_to_end_days.p90<=17.5'
+  impexsim optimize scenarios/peak_season.toml \\
+      --minimize datacenter.copy_stations=150..400 \\
+      --minimize datacenter.packaging_staff \\
+      --subject-to 'copy.queue_wait_days.mean<=1d' --cost datacenter.copy_stations=3
+writes output/<scenario name>-optimize/ (optimize.csv, optimize.json); exit code 2
+when no candidate within the bounds meets every constraint (the best is named).";
+
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    /// Scenario file (TOML); keys it leaves out take the baseline's values.
+    pub scenario: Option<PathBuf>,
+    /// Resource counts to minimise, each KEY or KEY=MIN..MAX (comma-separated or
+    /// repeated): datacenter.copy_stations, datacenter.receiving_staff,
+    /// datacenter.packaging_staff [default range: 1..max(4 x the scenario's value, 16)].
+    #[arg(
+        long,
+        value_name = "KEY[=MIN..MAX],...",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub minimize: Vec<String>,
+    /// A service level on a metric of summary.csv, METRIC<=VALUE (or <, >=, >), e.g.
+    /// `end_to_end_days.p90<=14`, `copy.queue_wait_days.mean<=1d`,
+    /// `jobs.completed.fraction>=90%` (repeatable: all must hold).
+    #[arg(long = "subject-to", value_name = "METRIC<=VALUE", required = true)]
+    pub subject_to: Vec<String>,
+    /// Confidence that each service level holds: its one-sided Student-t bound over
+    /// the replications must meet the limit.
+    #[arg(long, default_value_t = impexsim::optimize::DEFAULT_CONFIDENCE)]
+    pub confidence: f64,
+    /// Replications of every candidate, at least 2 [default: simulation.replications,
+    /// 10 when that is 1].
+    #[arg(long, value_parser = replications_value)]
+    pub replications: Option<u32>,
+    /// The cost of one unit of a minimised resource, KEY=WEIGHT (repeatable; 1 when
+    /// not given): the answer is then the cheapest, not the least in total.
+    #[arg(long = "cost", value_name = "KEY=WEIGHT")]
+    pub costs: Vec<String>,
+    /// Seed of every random stream, the same for every candidate (overrides simulation.seed).
+    #[arg(long, value_parser = seed_value)]
+    pub seed: Option<u64>,
+    /// Output directory [default: output/<scenario name>-optimize/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a scenario key in every candidate, e.g. `--set arrivals.jobs_per_day=30`
+    /// (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Threads for candidates and replications, 1 to 1024 [default: all cores]; the output
+    /// does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+    pub threads: Option<u16>,
+    /// Print a machine-readable summary on standard output instead of the
+    /// human answer: one JSON document (schemas/summary.schema.json).
+    #[arg(long)]
+    pub json: bool,
+    /// No progress and no footer on the terminal (the answer, or --json, is still printed).
     #[arg(long, short)]
     pub quiet: bool,
 }

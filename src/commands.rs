@@ -7,6 +7,7 @@ pub mod completions;
 pub mod fixtures;
 pub mod man;
 pub mod merge;
+pub mod optimize;
 pub mod replay;
 pub mod report;
 pub mod run;

@@ -1,9 +1,10 @@
-//! `--json`: the machine-readable summary of `run`, `sweep` and `compare`,
+//! `--json`: the machine-readable summary of `run`, `sweep`, `compare` and
+//! `optimize`,
 //! one pretty-printed JSON document on standard output (which then carries
 //! nothing else; progress and diagnostics stay on standard error).
 //!
 //! The shape is stable: keys are only ever added. Its JSON Schema is
-//! `schemas/summary.schema.json`; `command` says which of the three it is.
+//! `schemas/summary.schema.json`; `command` says which of the four it is.
 //!
 //! - `run`: `command`, `scenario` (its name), `seed`, `replications`,
 //!   `jobs` (rows written over all replications), `out` (the output
@@ -26,6 +27,18 @@
 //!   allowed, diff_mean, diff_ci95_low, diff_ci95_high, n, significant,
 //!   result, origin}` (`result` is `pass` or `fail`, `origin` the guard's
 //!   `file:line:column`), and `guards_passed`.
+//! - `optimize`: `command`, `scenario`, `seed`, `replications`,
+//!   `confidence`, `keys` (the minimised keys), `weights` (their costs, in
+//!   `keys` order), `out`, `wall_time_seconds`, `candidates` (how many were
+//!   evaluated), `feasible`, `answer` (the least or cheapest feasible
+//!   candidate, `null` when none is), `best` (the answer, or when none is
+//!   feasible the candidate that came closest), and `one_less`: one per key
+//!   whose answer is above the floor of its range, the answer with one less
+//!   of it (all infeasible). A candidate is `{values: {key: count}, cost,
+//!   feasible, constraints}`, `constraints` one per `--subject-to` in order,
+//!   `{metric, limit, value, mean, bound, n, holds}` (`limit` is `<=`, `<`,
+//!   `>=` or `>`; `bound` the one-sided bound at the confidence), the values
+//!   of `optimize.csv`; a `one_less` entry also has its `key`.
 //!
 //! A value that does not exist is `null`. Numbers are JSON numbers, whole
 //! ones (counts) written as integers, others with the shortest digits that
@@ -36,6 +49,7 @@ use std::path::Path;
 use serde::{Serialize, Serializer};
 
 use impexsim::compare::{Comparison, MetricComparison, Pair};
+use impexsim::optimize::{Candidate, Optimization, Plan};
 use impexsim::report::UnitKind;
 use impexsim::run::{ReplicationMetrics, RunOutcome};
 use impexsim::scenario::Scenario;
@@ -81,6 +95,53 @@ pub struct CompareSummary {
     metrics: Keyed<ComparedMetric>,
     guards: Vec<GuardSummary>,
     guards_passed: bool,
+}
+
+/// The `--json` document of `optimize`.
+#[derive(Debug, Serialize)]
+pub struct OptimizeSummary {
+    command: &'static str,
+    scenario: String,
+    seed: u64,
+    replications: u32,
+    confidence: Number,
+    keys: Vec<String>,
+    weights: Vec<Number>,
+    out: String,
+    wall_time_seconds: f64,
+    candidates: usize,
+    feasible: bool,
+    answer: Option<CandidateSummary>,
+    best: CandidateSummary,
+    one_less: Vec<OneLessSummary>,
+}
+
+/// One candidate of `optimize`.
+#[derive(Debug, Serialize)]
+struct CandidateSummary {
+    values: Keyed<u32>,
+    cost: Number,
+    feasible: bool,
+    constraints: Vec<ConstraintSummary>,
+}
+
+#[derive(Debug, Serialize)]
+struct OneLessSummary {
+    key: String,
+    #[serde(flatten)]
+    candidate: CandidateSummary,
+}
+
+/// One `--subject-to` on one candidate.
+#[derive(Debug, Serialize)]
+struct ConstraintSummary {
+    metric: String,
+    limit: &'static str,
+    value: Number,
+    mean: Option<Number>,
+    bound: Option<Number>,
+    n: usize,
+    holds: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -225,6 +286,63 @@ impl CompareSummary {
             metrics: Keyed(metrics),
             guards,
             guards_passed: comparison.failed_guards().next().is_none(),
+        }
+    }
+}
+
+impl OptimizeSummary {
+    pub fn new(plan: &Plan, optimization: &Optimization) -> OptimizeSummary {
+        let candidate = |candidate: &Candidate| CandidateSummary {
+            values: Keyed(
+                plan.keys
+                    .iter()
+                    .cloned()
+                    .zip(candidate.point.iter().copied())
+                    .collect(),
+            ),
+            cost: Number(plan.space.cost(&candidate.point)),
+            feasible: candidate.feasible,
+            constraints: plan
+                .constraints
+                .iter()
+                .zip(candidate.checks.iter().zip(&candidate.constrained))
+                .map(|(constraint, (check, summary))| ConstraintSummary {
+                    metric: constraint.metric.clone(),
+                    limit: constraint.limit.as_str(),
+                    value: Number(constraint.value),
+                    mean: summary.mean.map(Number),
+                    bound: check.bound.map(Number),
+                    n: summary.n,
+                    holds: check.holds,
+                })
+                .collect(),
+        };
+        let one_less = plan
+            .keys
+            .iter()
+            .zip(&optimization.one_less)
+            .filter_map(|(key, index)| {
+                index.map(|index| OneLessSummary {
+                    key: key.clone(),
+                    candidate: candidate(&optimization.candidates[index]),
+                })
+            })
+            .collect();
+        OptimizeSummary {
+            command: "optimize",
+            scenario: plan.base.simulation.name.clone(),
+            seed: plan.base.simulation.seed,
+            replications: plan.replications,
+            confidence: Number(plan.confidence),
+            keys: plan.keys.clone(),
+            weights: plan.space.weights.iter().copied().map(Number).collect(),
+            out: path_text(&optimization.out),
+            wall_time_seconds: optimization.wall_time_seconds,
+            candidates: optimization.candidates.len(),
+            feasible: optimization.answer.is_some(),
+            answer: optimization.answer().map(candidate),
+            best: candidate(optimization.best(plan)),
+            one_less,
         }
     }
 }

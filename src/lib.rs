@@ -22,6 +22,8 @@
 //! - `compare`: a baseline and a candidate policy run paired, and guards on
 //!   what moved.
 //! - `sweep`: a scenario run over a cross product of `--vary` values.
+//! - `optimize`: the least (or cheapest) resource counts that meet service
+//!   levels with a stated confidence, by a search over in-memory runs.
 //! - `fixtures`: Get Job responses and customer call streams rebuilt from
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
 //! - `html_report`: the self-contained HTML report (charts) of a run, sweep
@@ -37,6 +39,7 @@ pub mod fixtures;
 pub mod html_report;
 pub mod interrupt;
 pub mod model;
+pub mod optimize;
 pub mod output_dir;
 pub mod outputs;
 pub mod record;

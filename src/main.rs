@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::report(args),
         Command::Replay(args) => commands::replay::replay(args),
         Command::Merge(args) => commands::merge::merge(args),
+        Command::Optimize(args) => commands::optimize::optimize(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -76,6 +77,8 @@ fn exit_code(error: &anyhow::Error) -> u8 {
             || cause
                 .downcast_ref::<impexsim::shard::merge::MergeError>()
                 .is_some_and(impexsim::shard::merge::MergeError::is_bad_input)
+            || cause.is::<impexsim::optimize::InputError>()
+            || cause.is::<impexsim::optimize::Infeasible>()
             || cause
                 .downcast_ref::<impexsim::html_report::ReportError>()
                 .is_some_and(impexsim::html_report::ReportError::is_bad_input)

@@ -332,7 +332,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// The known name nearest to `name` by edit distance, if it is close enough
 /// to be a typo (at most a third of the name's length, and at most 4 edits).
-fn closest_name<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+pub(crate) fn closest_name<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).clamp(1, 4);
     known
         .iter()

@@ -15,6 +15,7 @@ const COMMANDS: &[&[&str]] = &[
     &["validate"],
     &["sweep"],
     &["compare"],
+    &["optimize"],
     &["fixtures"],
     &["calls"],
     &["scenario"],
@@ -75,11 +76,12 @@ fn top_level_help_lists_the_exit_codes() {
 }
 
 /// Every subcommand name, as completions and the manual must know them.
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "run",
     "validate",
     "sweep",
     "compare",
+    "optimize",
     "fixtures",
     "calls",
     "scenario",
@@ -138,7 +140,7 @@ fn man_page_documents_every_command_and_the_exit_codes() {
     ] {
         assert!(page.contains(section), "{section} missing from\n{page}");
     }
-    for name in &SUBCOMMANDS[..9] {
+    for name in &SUBCOMMANDS[..10] {
         assert!(
             page.contains(&format!("impexsim\\-{name}(1)")),
             "{name} missing"

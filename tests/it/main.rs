@@ -11,6 +11,8 @@
 //!   reduction that pairing buys.
 //! - `queueing`: metrics against queueing theory (Erlang C, Little's law,
 //!   M/G/infinity), with stated tolerances.
+//! - `optimize`: `impexsim optimize` against Erlang C, across seeds and
+//!   threads, and its bad input.
 //! - `replications`: several replications, any thread count.
 //! - `sweep`: `impexsim sweep` over a cross product of `--vary` values.
 //! - `engine`: the engine driven from outside by customer calls, against
@@ -60,6 +62,7 @@ mod formats;
 mod fuzz;
 mod golden;
 mod help;
+mod optimize;
 mod output_safety;
 mod outputs;
 mod queueing;

@@ -48,7 +48,7 @@ fn assert_relative(what: &str, got: f64, expected: f64, relative: f64) {
 ///
 /// C(c, a) = (a^c / c!) / (1 - rho)
 ///           / (sum_{k=0}^{c-1} a^k / k! + (a^c / c!) / (1 - rho)).
-fn erlang_c(lambda: f64, mu: f64, c: u32) -> f64 {
+pub fn erlang_c(lambda: f64, mu: f64, c: u32) -> f64 {
     let a = lambda / mu;
     let rho = a / f64::from(c);
     assert!(rho < 1.0, "an unstable queue: rho = {rho}");

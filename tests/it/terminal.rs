@@ -238,7 +238,7 @@ fn utilisation_shown_as_a_percentage_in_one_place_and_a_fraction_in_another() {
 
 // ----- --json -----------------------------------------------------------------
 
-fn summary_validator() -> jsonschema::Validator {
+pub fn summary_validator() -> jsonschema::Validator {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/summary.schema.json");
     let schema: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).expect("a valid schema")
