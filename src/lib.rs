@@ -10,6 +10,8 @@
 //! - `scenario`: TOML scenario files -> a validated `Scenario`.
 //! - `sim`: the engine: event queue, resources, the lifecycle rules.
 //! - `record`: finished rows handed from the engine to the writers.
+//! - `api`: the REST API's wire types (camelCase ARM JSON), shared by
+//!   `fixtures`, `calls`, `serve` and `replay`.
 //! - `report`: CSV writers and summary metrics, over any `io::Write`.
 //! - `interrupt`: a request to stop early (SIGINT, SIGTERM), polled by runs.
 //! - `output_dir`: outputs written beside their target and renamed into
@@ -25,6 +27,7 @@
 //! - `replay`: the load generator: call streams sent to an HTTP target on
 //!   schedule, answers checked, latency measured from intended send times.
 
+pub mod api;
 pub mod compare;
 pub mod dist;
 pub mod echo;
