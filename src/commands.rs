@@ -10,6 +10,7 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod sweep;
 pub mod validate;
 

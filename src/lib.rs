@@ -24,6 +24,8 @@
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
 //! - `html_report`: the self-contained HTML report (charts) of a run, sweep
 //!   or compare output directory (`impexsim report`, `--report`).
+//! - `serve`: a local Import/Export endpoint (`impexsim serve`): the engine
+//!   behind the REST API, on a simulated clock.
 //! - `replay`: the load generator: call streams sent to an HTTP target on
 //!   schedule, answers checked, latency measured from intended send times.
 
@@ -41,6 +43,7 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod sweep;
 pub mod time;

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Man(args) => commands::man::man(args),
         Command::Report(args) => commands::report::report(args),
         Command::Replay(args) => commands::replay::replay(args),
+        Command::Serve(args) => commands::serve::serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -35,6 +35,12 @@ impl<S: RecordSink> Engine<S> {
         job.is_retained(self.now).then(|| self.live(job))
     }
 
+    /// Whether a job of that name exists for Get Job now.
+    pub fn has_live_job(&self, name: &str) -> bool {
+        self.find(name)
+            .is_some_and(|j| self.job(j).is_retained(self.now))
+    }
+
     /// Every job that exists for Get Job now, in name order.
     pub fn live_jobs(&self) -> impl Iterator<Item = LiveJob<'_>> + '_ {
         self.live_jobs_after(None)
