@@ -17,8 +17,8 @@
 //! In every mode `POST /impexsim/clock` may move the clock forward
 //! (`{"advance": "3d"}` or `{"to": "2026-02-01T00:00:00Z"}`); under the
 //! wall clock it then runs on from there. The clock never passes `limit`,
-//! the scenario's last instant (`start + horizon + drain_limit + retention
-//! + poll_interval`, the latest any output can name): the wall clock stops
+//! the scenario's last instant (`start + horizon + drain_limit +
+//! retention + poll_interval`, the latest any output can name): the wall clock stops
 //! there, and a request to go beyond it is refused.
 //!
 //! Wall time is passed in (`Instant`), so the mapping is tested without
