@@ -210,8 +210,24 @@ pub async fn serve(
     }
     served.map_err(ServeError::Server)?;
 
-    let shared = Arc::into_inner(shared).expect("every connection has closed");
+    let shared = sole_owner(shared).await?;
     write_record(&scenario, options, dir, shared, started)
+}
+
+/// The shared state once every connection task has let go of it: a task
+/// may still be dropping its copy of the router just after `axum::serve`
+/// returns, so the wait is a short, bounded one.
+async fn sole_owner(mut shared: Arc<Shared>) -> Result<Shared, ServeError> {
+    for _ in 0..1000 {
+        match Arc::try_unwrap(shared) {
+            Ok(shared) => return Ok(shared),
+            Err(still_shared) => shared = still_shared,
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Err(ServeError::Server(io::Error::other(
+        "a connection was still open 10 s after the stop",
+    )))
 }
 
 /// The record of a stopped server: every job still in memory, the summary

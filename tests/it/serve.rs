@@ -765,3 +765,51 @@ fn calls_replayed_against_serve_on_the_request_clock_meet_every_expectation() {
     let requests = read_rows(&dir.join("requests.csv"));
     assert_eq!(requests.len(), lines + 1, "every call and the clock read");
 }
+
+/// The Python interpreter of the virtual environment `.ci/run` creates
+/// with the official client installed.
+fn client_python() -> Option<PathBuf> {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    python.is_file().then_some(python)
+}
+
+/// Issue 11: the official Python client `azure-mgmt-storageimportexport`
+/// (`tests/python/official_client.py`) creates a job, is refused Shipping
+/// without a return address (code and message), sets the address and
+/// package, sets Shipping, cancels a second job, lists two resource groups
+/// across pages, reads BitLocker keys, deletes a Creating job and sees the
+/// manual clock take the first job to Completed.
+#[test]
+fn the_official_python_client_drives_a_job_to_completed() {
+    let Some(python) = client_python() else {
+        eprintln!(
+            "SKIPPED the_official_python_client_drives_a_job_to_completed: no .venv/bin/python; \
+             .ci/run creates it (python3 -m venv .venv && .venv/bin/pip install \
+             azure-mgmt-storageimportexport msrest)"
+        );
+        return;
+    };
+    let server = Server::start(&[
+        &data_arg("quiet.toml"),
+        "--manual-clock",
+        "--no-background",
+        "--page-size",
+        "2",
+    ]);
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/official_client.py");
+    let output = assert_cmd::Command::new(python)
+        .arg(script)
+        .arg(format!("http://{}", server.address))
+        .timeout(LIMIT)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
+        8,
+        "{stdout}"
+    );
+}
