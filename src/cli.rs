@@ -483,7 +483,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: String,
     /// Simulated time per wall-clock time (3600: a simulated hour a second) [default: 3600].
-    #[arg(long, value_name = "S", conflicts_with_all = ["manual_clock", "clock"])]
+    #[arg(long, value_name = "S", conflicts_with = "manual_clock")]
     pub speed: Option<f64>,
     /// Stop the clock: only POST /impexsim/clock moves it (same as --clock manual).
     #[arg(long, conflicts_with = "clock")]

@@ -105,6 +105,13 @@ fn clock_mode(args: &cli::ServeArgs) -> Result<ClockMode> {
         (false, Some(kind)) => kind,
         (false, None) => ClockKind::Wall,
     };
+    if kind != ClockKind::Wall && args.speed.is_some() {
+        return Err(UsageError(
+            "--speed sets the wall clock's pace: it cannot go with --manual-clock or --clock manual|requests"
+                .to_string(),
+        )
+        .into());
+    }
     match kind {
         ClockKind::Manual => Ok(ClockMode::Manual),
         ClockKind::Requests => Ok(ClockMode::Requests),

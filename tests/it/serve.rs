@@ -813,3 +813,30 @@ fn the_official_python_client_drives_a_job_to_completed() {
         "{stdout}"
     );
 }
+
+/// Bad options exit 2 with one message naming the option, before
+/// anything is listened on or written.
+#[test]
+fn bad_options_exit_2_naming_the_option() {
+    for (args, says) in [
+        (&["--speed", "0"][..], "--speed"),
+        (&["--speed", "10", "--clock", "requests"][..], "--speed"),
+        (&["--listen", "localhost"][..], "--listen"),
+        (&["--page-size", "0"][..], "--page-size"),
+    ] {
+        let tmp = TempDir::new().unwrap();
+        let output = impexsim()
+            .args(["serve", "--no-background"])
+            .args(args)
+            .arg("--out")
+            .arg(tmp.path().join("out"))
+            .timeout(LIMIT)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}: nothing listened on");
+        assert!(!tmp.path().join("out").exists(), "{args:?}");
+    }
+}
