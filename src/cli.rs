@@ -109,6 +109,12 @@ pub enum Command {
     /// search over paired runs; write optimize.csv with every candidate.
     #[command(after_help = OPTIMIZE_EXAMPLE)]
     Optimize(OptimizeArgs),
+    /// Serve the Import/Export REST API locally: jobs created by a client
+    /// live the scenario's lifecycle on a simulated clock; on SIGINT or
+    /// SIGTERM write the record (jobs.csv, drives.csv, summary.csv,
+    /// run.json, requests.csv).
+    #[command(after_help = SERVE_EXAMPLE)]
+    Serve(ServeArgs),
 }
 
 const MERGE_EXAMPLE: &str = "\
@@ -582,6 +588,68 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// No progress bar and no summary on the terminal (threshold lines still print).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+const SERVE_EXAMPLE: &str = "\
+Examples:
+  impexsim serve                                  # http://127.0.0.1:8080, an hour a second
+  impexsim serve tests.toml --listen 127.0.0.1:0 --manual-clock --no-background
+  curl -X POST localhost:8080/impexsim/clock -d '{\"advance\": \"3d\"}'
+  impexsim serve closed_loop.toml --clock requests &   # then: impexsim calls ... | impexsim replay -
+The first line on standard output is `listening on http://ADDR`. API routes need
+`?api-version=2016-11-01` (or 2021-01-01) and `Authorization: Bearer <any token>`
+(unless --no-auth); admin routes: GET/POST /impexsim/clock, GET /impexsim/health,
+POST /impexsim/reset. Exit code 0 after a stop by SIGINT or SIGTERM (the record is
+written to --out), 1 when the address cannot be listened on, 2 for bad input.";
+
+/// How a server's simulated clock moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClockKind {
+    /// At --speed times wall time.
+    Wall,
+    /// Only POST /impexsim/clock moves it.
+    Manual,
+    /// Each request is applied at its x-impexsim-at header (as impexsim replay sends it).
+    Requests,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Scenario file (TOML); keys it leaves out take the baseline's values.
+    pub scenario: Option<PathBuf>,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Simulated time per wall-clock time (3600: a simulated hour a second) [default: 3600].
+    #[arg(long, value_name = "S", conflicts_with = "manual_clock")]
+    pub speed: Option<f64>,
+    /// Stop the clock: only POST /impexsim/clock moves it (same as --clock manual).
+    #[arg(long, conflicts_with = "clock")]
+    pub manual_clock: bool,
+    /// How the simulated clock moves [default: wall].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub clock: Option<ClockKind>,
+    /// No simulated customers of the scenario's own: an empty site.
+    #[arg(long)]
+    pub no_background: bool,
+    /// Accept requests without an `Authorization: Bearer` header.
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Jobs per page of a listing.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub page_size: u64,
+    /// Seed of every random stream (overrides simulation.seed).
+    #[arg(long, value_parser = seed_value)]
+    pub seed: Option<u64>,
+    /// Override a scenario key (repeatable), as for run.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Where the record goes at the stop [default: output/<scenario name>-serve/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No access log on standard error.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -12,6 +12,7 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod sweep;
 pub mod validate;
 

@@ -127,7 +127,6 @@
 //! Memory stays bounded: jobs arrive as they settle, and `RecordSink::
 //! watermark` says when every line before an instant is known (see `calls`).
 
-pub mod api;
 pub mod calls;
 pub mod fake;
 pub mod snapshot;

@@ -10,6 +10,8 @@
 //! - `scenario`: TOML scenario files -> a validated `Scenario`.
 //! - `sim`: the engine: event queue, resources, the lifecycle rules.
 //! - `record`: finished rows handed from the engine to the writers.
+//! - `api`: the REST API's wire types (camelCase ARM JSON), shared by
+//!   `fixtures`, `calls`, `serve` and `replay`.
 //! - `report`: CSV writers and summary metrics, over any `io::Write`.
 //! - `interrupt`: a request to stop early (SIGINT, SIGTERM), polled by runs.
 //! - `output_dir`: outputs written beside their target and renamed into
@@ -28,9 +30,12 @@
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
 //! - `html_report`: the self-contained HTML report (charts) of a run, sweep
 //!   or compare output directory (`impexsim report`, `--report`).
+//! - `serve`: a local Import/Export endpoint (`impexsim serve`): the engine
+//!   behind the REST API, on a simulated clock.
 //! - `replay`: the load generator: call streams sent to an HTTP target on
 //!   schedule, answers checked, latency measured from intended send times.
 
+pub mod api;
 pub mod compare;
 pub mod compression;
 pub mod dist;
@@ -48,6 +53,7 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod shard;
+pub mod serve;
 pub mod sim;
 pub mod sweep;
 pub mod time;

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::replay(args),
         Command::Merge(args) => commands::merge::merge(args),
         Command::Optimize(args) => commands::optimize::optimize(args),
+        Command::Serve(args) => commands::serve::serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

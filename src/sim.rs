@@ -44,7 +44,7 @@ use crate::record::RunStats;
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 
-pub use engine::{Engine, Mode, OUTSIDE_ROOT_BASE};
+pub use engine::{Engine, Mode, OUTSIDE_ROOT_BASE, serving_end};
 pub use queue::EventQueue;
 pub use sink::RecordSink;
 pub use streams::{JobKey, JobKeyError, Purpose, StreamFactory};

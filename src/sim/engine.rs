@@ -80,6 +80,23 @@ pub struct Engine<S: RecordSink> {
     pub(super) events_handled: u64,
 }
 
+/// The last instant the engine may reach: a batch run stops at `run_end`;
+/// a server's clock may go on until the last deletion and poll any output
+/// can name (`serving_end`).
+fn last_instant(scenario: &Scenario, mode: Mode) -> SimTime {
+    match mode {
+        Mode::Batch => scenario.run_end(),
+        Mode::Serving { .. } => serving_end(scenario),
+    }
+}
+
+/// The latest instant a server's clock may show: `start + horizon +
+/// drain_limit + retention + customer.poll_interval`, the latest timestamp
+/// validation allows any output to hold.
+pub fn serving_end(scenario: &Scenario) -> SimTime {
+    scenario.run_end() + scenario.policy.retention + scenario.customer.poll_interval
+}
+
 /// Root indices of jobs created from outside without a stream key start
 /// here, far above any arrival index, so their streams never meet the
 /// scenario's own jobs'.
@@ -107,7 +124,7 @@ impl<S: RecordSink> Engine<S> {
             trace,
             history,
             // Hour-wide buckets: a busy hour holds a few thousand events at most.
-            queue: EventQueue::new(scenario.run_end(), SimDuration::from_hours(1)),
+            queue: EventQueue::new(last_instant(&scenario, mode), SimDuration::from_hours(1)),
             now: SimTime::ZERO,
             jobs: JobSlab::default(),
             arrivals,

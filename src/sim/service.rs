@@ -53,11 +53,14 @@ pub(super) struct NewJob {
 impl<S: RecordSink> Engine<S> {
     /// Put Job from outside (a server's client). `key` names the job's
     /// random streams when the caller replays a simulated customer; without
-    /// it, keys follow the order of Put Job calls.
+    /// it, keys follow the order of Put Job calls. The name of a job that no
+    /// longer exists (deleted, or past its retention) is free again.
     pub fn put_job(&mut self, name: &str, put: &PutJob, key: Option<JobKey>) -> Answer {
-        if let Some(j) = self.find(name) {
+        let now = self.now;
+        let existing = self.find(name).filter(|&j| self.job(j).is_retained(now));
+        if let Some(j) = existing {
             let job = self.job(j);
-            let answer = if job.deleted || job.state != JobState::Creating {
+            let answer = if job.state != JobState::Creating {
                 Answer::Conflict
             } else {
                 self.replace_job(j, put);

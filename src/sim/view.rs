@@ -6,6 +6,8 @@
 //! settled jobs reads them (`fixtures::snapshot::JobView`), so a live job
 //! and a written one are shown by one interpreter of the lifecycle.
 
+use std::ops::Bound;
+
 use crate::record::{DriveRecord, JobHistory, JobRecord};
 use crate::sim::engine::Engine;
 use crate::sim::job::Job;
@@ -33,12 +35,32 @@ impl<S: RecordSink> Engine<S> {
         job.is_retained(self.now).then(|| self.live(job))
     }
 
+    /// Whether a job of that name exists for Get Job now.
+    pub fn has_live_job(&self, name: &str) -> bool {
+        self.find(name)
+            .is_some_and(|j| self.job(j).is_retained(self.now))
+    }
+
     /// Every job that exists for Get Job now, in name order.
     pub fn live_jobs(&self) -> impl Iterator<Item = LiveJob<'_>> + '_ {
+        self.live_jobs_after(None)
+    }
+
+    /// Every job that exists for Get Job now whose name comes after `after`
+    /// (all of them when `None`), in name order: where a listing's next
+    /// page resumes, whatever was created or deleted since the last one.
+    pub fn live_jobs_after<'a>(
+        &'a self,
+        after: Option<&str>,
+    ) -> impl Iterator<Item = LiveJob<'a>> + 'a {
+        let lower = match after {
+            Some(name) => Bound::Excluded(name.to_string()),
+            None => Bound::Unbounded,
+        };
         self.names
             .iter()
-            .flat_map(|names| names.values())
-            .map(|&j| self.job(j))
+            .flat_map(move |names| names.range((lower.clone(), Bound::Unbounded)))
+            .map(|(_, &j)| self.job(j))
             .filter(|job| job.is_retained(self.now))
             .map(|job| self.live(job))
     }

@@ -331,3 +331,59 @@ fn a_live_job_is_readable_until_deleted_and_delete_follows_the_documented_states
         ]
     );
 }
+
+/// A server's client may create a job again under the name of one it
+/// deleted (the name is free once the job no longer exists), and a listing
+/// resumes after the last name it showed.
+#[test]
+fn a_deleted_jobs_name_is_free_again_and_listings_resume_after_a_name() {
+    let scenario = Arc::new(Scenario::load(&crate::data("quiet.toml"), &[]).unwrap());
+    let mode = Mode::Serving { background: false };
+    let sink = Collect {
+        history: true,
+        jobs: Vec::new(),
+    };
+    let mut engine = Engine::new(Arc::clone(&scenario), 0, mode, sink);
+    let put = PutJob {
+        kind: JobKind::Import,
+        drives: vec![0xB1],
+        export_drives: None,
+        return_address: true,
+        delivery_package: false,
+        verbose_log: false,
+    };
+    for name in ["c", "a", "b"] {
+        assert_eq!(engine.put_job(name, &put, None), Answer::Created);
+    }
+    assert_eq!(engine.delete_job("b"), Answer::Accepted);
+    // Still in memory at this instant, but gone for the API: Put creates anew.
+    assert_eq!(engine.put_job("b", &put, None), Answer::Created);
+    assert_eq!(engine.put_job("b", &put, None), Answer::Accepted);
+    let names = |after: Option<&str>| -> Vec<String> {
+        engine
+            .live_jobs_after(after)
+            .map(|job| job.record.name)
+            .collect()
+    };
+    assert_eq!(names(None), ["a", "b", "c"]);
+    assert_eq!(names(Some("a")), ["b", "c"]);
+    assert_eq!(names(Some("aa")), ["b", "c"]);
+    assert_eq!(names(Some("c")), Vec::<String>::new());
+    let end = engine.now();
+    let (_, sink) = engine.finish(end);
+    let rows: Vec<_> = sink
+        .jobs
+        .iter()
+        .map(|(job, _)| (job.name.as_str(), job.outcome.as_str()))
+        .collect();
+    // The settled job first, then the open ones by job key (creation order).
+    assert_eq!(
+        rows,
+        [
+            ("b", "expired"),
+            ("c", "unfinished"),
+            ("a", "unfinished"),
+            ("b", "unfinished")
+        ]
+    );
+}

@@ -41,6 +41,9 @@
 //!   chart found drawn on the screenshot.
 //! - `replay`: `impexsim replay` against an in-process stub target:
 //!   expectations, honest latency, thresholds, stops and bad input.
+//! - `serve`: `impexsim serve` over HTTP: the lifecycle on the manual
+//!   clock at hand-computed instants, refusals and their ARM bodies,
+//!   listings, the record at SIGINT, and the closed loop with `replay`.
 //! - `fuzz`: mutated scenario files and `--set` values never panic, and
 //!   whatever passes validation runs (proptest, fixed seed, bounded cases).
 //! - `validation`: the bounds on what a run may cost, values that used to
@@ -73,6 +76,7 @@ mod report_browser;
 mod rules;
 mod scenario_text;
 mod shard;
+mod serve;
 mod sweep;
 mod terminal;
 mod validation;
