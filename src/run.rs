@@ -14,6 +14,7 @@
 //! failed write, or an `Interrupt`, stops every replication (`sink::Stop`).
 
 mod part;
+mod relay;
 mod replication_metrics;
 mod sink;
 
@@ -35,6 +36,7 @@ use crate::report::{
 use crate::scenario::Scenario;
 use crate::sim::{Progress, run_replication};
 
+use self::relay::relay;
 use self::sink::{FILE_NAMES, FileSink, Parts, Stop};
 
 pub use self::replication_metrics::ReplicationMetrics;
@@ -184,9 +186,13 @@ pub(crate) fn write_run(
     // One copy of the scenario that every replication's engine shares.
     let shared = Arc::new(scenario.clone());
     let run_one = |replication: u32| -> Result<(), RunError> {
-        let mut sink = FileSink::new(dir, scenario, replication, options.trace, &stop);
+        let sink = FileSink::new(dir, scenario, replication, options.trace, &stop);
         let mut report = |p: Progress| progress(p);
-        let stats = run_replication(&shared, replication, &mut sink, &mut report);
+        // The rows are formatted and written on a second thread while the
+        // engine runs (`relay`): the same bytes, in less time.
+        let (stats, sink) = relay(sink, &|| stop.is_set(), |relay| {
+            run_replication(&shared, replication, relay, &mut report)
+        });
         let jobs = sink.jobs_written;
         // Stopped early because another replication failed or the run was
         // interrupted: nothing of it is joined.
