@@ -182,6 +182,7 @@ pub(crate) fn write_run(
         replications_csv,
         metrics: ReplicationMetrics::new(),
         jobs: 0,
+        events: 0,
     });
     // One copy of the scenario that every replication's engine shares.
     let shared = Arc::new(scenario.clone());
@@ -206,6 +207,7 @@ pub(crate) fn write_run(
             parts,
             metrics: metrics.finish(&stats),
             jobs,
+            events: stats.events,
         });
         joiner.join_ready(dir)
     };
@@ -253,6 +255,7 @@ pub(crate) fn write_run(
     }
     let metrics = joiner.metrics;
     let jobs_written = joiner.jobs;
+    let events = joiner.events;
 
     let mut summary = create_file(dir, "summary.csv")?;
     if metrics.len() == 1 {
@@ -272,7 +275,9 @@ pub(crate) fn write_run(
         seed: scenario.simulation.seed,
         replications: n_replications,
         jobs: jobs_written,
+        events: events,
         wall_time_seconds,
+        events_per_second: per_second(events, wall_time_seconds),
         resolved_scenario: serde_json::to_value(&scenario.resolved)
             .expect("a TOML table converts to JSON"),
     };
@@ -294,6 +299,8 @@ struct Finished {
     metrics: Vec<Metric>,
     /// Job rows written.
     jobs: u64,
+    /// Events the engine handled.
+    events: u64,
 }
 
 /// `replications.csv`: every replication's metrics, with several replications.
@@ -309,6 +316,8 @@ struct Joiner {
     replications_csv: Option<BufWriter<File>>,
     metrics: ReplicationMetrics,
     jobs: u64,
+    /// Events the engines handled.
+    events: u64,
 }
 
 impl Joiner {
@@ -336,9 +345,20 @@ impl Joiner {
             }
             self.metrics.push(finished.metrics);
             self.jobs += finished.jobs;
+            self.events += finished.events;
             self.next += 1;
         }
         Ok(())
+    }
+}
+
+/// `count` over `seconds` to the nearest whole number, or 0 for a run too
+/// short for the clock to see.
+fn per_second(count: u64, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        (count as f64 / seconds).round()
+    } else {
+        0.0
     }
 }
 

@@ -24,8 +24,14 @@ pub struct RunInfo {
     pub replications: u32,
     /// Job rows written, over all replications.
     pub jobs: u64,
-    /// [s] The only value that differs between two identical runs.
+    /// Events the engines handled, over all replications (the same for the
+    /// same scenario and seed).
+    pub events: u64,
+    /// [s] With `events_per_second`, the only values that differ between
+    /// two identical runs.
     pub wall_time_seconds: f64,
+    /// [1/s] `events` over `wall_time_seconds`: the run's throughput.
+    pub events_per_second: f64,
     /// The scenario with every override applied, as the run used it.
     pub resolved_scenario: serde_json::Value,
 }
@@ -415,7 +421,9 @@ mod tests {
             seed: 7,
             replications: 2,
             jobs: 10,
+            events: 300,
             wall_time_seconds: 1.5,
+            events_per_second: 200.0,
             resolved_scenario: serde_json::json!({ "name": "baseline", "horizon": "30d" }),
         };
         let mut out = Vec::new();
@@ -432,7 +440,9 @@ mod tests {
   "seed": 7,
   "replications": 2,
   "jobs": 10,
+  "events": 300,
   "wall_time_seconds": 1.5,
+  "events_per_second": 200.0,
   "resolved_scenario": {
     "horizon": "30d",
     "name": "baseline"
