@@ -275,7 +275,7 @@ pub(crate) fn write_run(
         seed: scenario.simulation.seed,
         replications: n_replications,
         jobs: jobs_written,
-        events: events,
+        events,
         wall_time_seconds,
         events_per_second: per_second(events, wall_time_seconds),
         resolved_scenario: serde_json::to_value(&scenario.resolved)
