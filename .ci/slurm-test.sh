@@ -138,7 +138,7 @@ if ! diff -r --exclude=run.json "$work/single" "$work/results/merged"; then
   echo "the merged output of the Slurm shards differs from one process's" >&2
   exit 1
 fi
-strip_variables() { sed -e '/^  "command": \[/,/^  \],/d' -e '/^  "wall_time_seconds"/d' "$1"; }
+strip_variables() { sed -e '/^  "command": \[/,/^  \],/d' -e '/^  "wall_time_seconds"/d' -e '/^  "events_per_second"/d' "$1"; }
 if ! diff <(strip_variables "$work/single/run.json") <(strip_variables "$work/results/merged/run.json"); then
   echo "run.json of the merged Slurm shards differs from one process's" >&2
   exit 1

@@ -122,7 +122,7 @@ Examples:
   for i in 0 1 2 3; do impexsim run --replications 20 --shard $i/4 --out output/shards/$i; done
   impexsim merge output/shards/0 output/shards/1 output/shards/2 output/shards/3 --out output/baseline
 the merged directory holds the same bytes as `impexsim run --replications 20` would
-write (run.json's command and wall time aside); exit code 2 when a shard is missing,
+write (run.json's command, wall time and events per second aside); exit code 2 when a shard is missing,
 given twice, or of another scenario, seed, version or shard count.";
 
 #[derive(Debug, Args)]

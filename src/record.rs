@@ -228,4 +228,6 @@ pub struct RunStats {
     pub drives_on_site_peak: u64,
     /// Length of the measurement window `horizon - warmup`.
     pub window: SimDuration,
+    /// Events the engine handled (its throughput is this over the run's time).
+    pub events: u64,
 }

@@ -93,7 +93,7 @@ pub use self::rows::{
     TIMESERIES_HEADER, TimeseriesWriter,
 };
 pub use self::summary::{
-    MetricSummary, REPLICATIONS_HEADER, RunInfo, SampleSummary, human_summary,
+    MetricSummary, REPLICATIONS_HEADER, RunInfo, SampleSummary, events_per_second, human_summary,
     summarize_replications, summarize_sample, write_replication_rows, write_replications_long,
     write_run_json, write_summaries, write_summary_replications, write_summary_single,
 };

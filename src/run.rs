@@ -25,6 +25,7 @@
 mod final_file;
 mod part;
 mod part_writer;
+mod relay;
 mod replication_metrics;
 mod sink;
 
@@ -41,13 +42,14 @@ use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::outputs::{Compression, OutputKind, OutputSet};
 use crate::report::{
-    Metric, REPLICATIONS_HEADER, RunInfo, write_replication_rows, write_run_json, write_summaries,
-    write_summary_single,
+    Metric, REPLICATIONS_HEADER, RunInfo, events_per_second, write_replication_rows,
+    write_run_json, write_summaries, write_summary_single,
 };
 use crate::scenario::Scenario;
 use crate::sim::{Progress, run_replication};
 
 use self::part_writer::WrittenOutput;
+use self::relay::relay;
 use self::sink::{FileSink, Parts, Stop};
 
 pub(crate) use self::final_file::FinalFile;
@@ -200,7 +202,9 @@ pub(crate) fn write_run(
         seed: scenario.simulation.seed,
         replications: n_replications,
         jobs: batch.jobs,
+        events: batch.events,
         wall_time_seconds,
+        events_per_second: events_per_second(batch.events, wall_time_seconds),
         resolved_scenario: serde_json::to_value(&scenario.resolved)
             .expect("a TOML table converts to JSON"),
     };
@@ -222,6 +226,8 @@ pub(crate) struct Batch {
     pub jobs: u64,
     /// Each replication, in the order given.
     pub items: Vec<BatchItem>,
+    /// Events the engines handled, over every replication.
+    pub events: u64,
 }
 
 impl Batch {
@@ -231,6 +237,7 @@ impl Batch {
             metrics: ReplicationMetrics::new(),
             jobs: 0,
             items: Vec::new(),
+            events: 0,
         }
     }
 }
@@ -240,6 +247,8 @@ pub(crate) struct BatchItem {
     pub replication: u32,
     /// Job rows.
     pub jobs: u64,
+    /// Events its engine handled.
+    pub events: u64,
     /// Its share of each row file, in `OutputSet::row_files` order.
     pub files: Vec<PartLength>,
 }
@@ -297,14 +306,19 @@ pub(crate) fn write_batch(
         metrics: ReplicationMetrics::new(),
         jobs: 0,
         items: Vec::with_capacity(n_items),
+        events: 0,
     });
     // One copy of the scenario that every replication's engine shares.
     let shared = Arc::new(scenario.clone());
     let run_one = |position: usize| -> Result<(), RunError> {
         let replication = replications[position];
-        let mut sink = FileSink::new(dir, scenario, replication, position == 0, layout, &stop)?;
+        let sink = FileSink::new(dir, scenario, replication, position == 0, layout, &stop)?;
         let mut report = |p: Progress| progress(p);
-        let stats = run_replication(&shared, replication, &mut sink, &mut report);
+        // The rows are formatted and written on a second thread while the
+        // engine runs (`relay`): the same bytes, in less time.
+        let (stats, sink) = relay(sink, &|| stop.is_set(), |relay| {
+            run_replication(&shared, replication, relay, &mut report)
+        });
         let jobs = sink.jobs_written;
         // Stopped early because another replication failed or the run was
         // interrupted: nothing of it is joined.
@@ -318,6 +332,7 @@ pub(crate) fn write_batch(
             parts,
             metrics: metrics.finish(&stats),
             jobs,
+            events: stats.events,
         });
         joiner.join_ready(dir)
     };
@@ -371,6 +386,7 @@ pub(crate) fn write_batch(
         metrics: joiner.metrics,
         jobs: joiner.jobs,
         items: joiner.items,
+        events: joiner.events,
     })
 }
 
@@ -404,6 +420,8 @@ struct Finished {
     metrics: Vec<Metric>,
     /// Job rows written.
     jobs: u64,
+    /// Events the engine handled.
+    events: u64,
 }
 
 /// `replications.csv`: every replication's metrics, with several replications.
@@ -425,6 +443,8 @@ struct Joiner {
     metrics: ReplicationMetrics,
     jobs: u64,
     items: Vec<BatchItem>,
+    /// Events the engines handled.
+    events: u64,
 }
 
 impl Joiner {
@@ -465,8 +485,10 @@ impl Joiner {
             self.items.push(BatchItem {
                 replication,
                 jobs: finished.jobs,
+                events: finished.events,
                 files,
             });
+            self.events += finished.events;
             self.next += 1;
         }
         Ok(())

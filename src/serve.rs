@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 
 use crate::interrupt::Interrupted;
 use crate::output_dir::{OutputDirError, StagedDir};
-use crate::report::{RunInfo, write_run_json, write_summary_single};
+use crate::report::{RunInfo, events_per_second, write_run_json, write_summary_single};
 use crate::scenario::Scenario;
 use crate::sim::{Mode, serving_end};
 use crate::time::Clock;
@@ -268,7 +268,9 @@ fn write_record(
         seed: scenario.simulation.seed,
         replications: 1,
         jobs,
+        events: stats.events,
         wall_time_seconds,
+        events_per_second: events_per_second(stats.events, wall_time_seconds),
         resolved_scenario: serde_json::to_value(&scenario.resolved)
             .expect("a TOML table converts to JSON"),
     };

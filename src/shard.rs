@@ -356,6 +356,7 @@ fn run_entry(
         .map(|(position, item)| ItemEntry {
             replication: item.replication,
             jobs: item.jobs,
+            events: item.events,
             metrics: batch
                 .metrics
                 .values(position)

@@ -56,7 +56,14 @@ impl SimDuration {
         } else if ms >= i64::MAX as f64 {
             SimDuration(i64::MAX / 4)
         } else {
-            SimDuration(ms.round() as i64)
+            // `ms.round()` (half away from zero) without the call: the
+            // default x86-64 target has no rounding instruction, and this
+            // runs for every random duration. For 0 < ms < 2^63 the cast
+            // truncates and `ms - whole` is exact (Sterbenz), so the result
+            // is the same to the last bit (tested against `round`).
+            let whole = ms as i64;
+            let fraction = ms - whole as f64;
+            SimDuration(whole + i64::from(fraction >= 0.5))
         }
     }
 
@@ -144,6 +151,9 @@ pub struct TimestampWriter {
     date: [u8; 11],
 }
 
+/// The text of one timestamp of a four-digit year: `2026-01-05T00:00:00.000Z`.
+pub type TimestampText = [u8; 24];
+
 impl TimestampWriter {
     pub fn new(clock: Clock) -> TimestampWriter {
         TimestampWriter {
@@ -155,33 +165,79 @@ impl TimestampWriter {
 
     /// Appends `time` exactly as `Clock::write_rfc3339` does.
     pub fn write(&mut self, out: &mut Vec<u8>, time: SimTime) {
+        match self.text(time) {
+            Some(text) => out.extend_from_slice(&text),
+            None => self.clock.write_rfc3339(out, time),
+        }
+    }
+
+    /// The text of `time` as `Clock::write_rfc3339` writes it, or `None`
+    /// outside the years 0000-9999 (where the text is longer).
+    pub fn text(&mut self, time: SimTime) -> Option<TimestampText> {
         let epoch_ms = self.clock.start_epoch_ms + time.0;
         let day = epoch_ms.div_euclid(MS_PER_DAY);
         if day != self.day {
             let (year, month, day_of_month) = civil_from_days(day);
             if !(0..=9999).contains(&year) {
-                write_rfc3339_epoch_ms(out, epoch_ms);
-                return;
+                return None;
             }
             self.date = date_text(year as u32, month, day_of_month);
             self.day = day;
         }
-        out.extend_from_slice(&self.date);
-        push_time_of_day(out, epoch_ms.rem_euclid(MS_PER_DAY));
+        let mut text = [0u8; 24];
+        text[..11].copy_from_slice(&self.date);
+        text[11..].copy_from_slice(&time_of_day_text(epoch_ms.rem_euclid(MS_PER_DAY)));
+        Some(text)
     }
+}
+
+/// The two decimal digits of every number below 100, `00` to `99`: numbers
+/// are written two digits per step, which halves the divisions.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut n = 0;
+    while n < 100 {
+        table[2 * n] = b'0' + (n / 10) as u8;
+        table[2 * n + 1] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    table
+};
+
+/// The two digits of `n` (below 100).
+fn digit_pair(n: u32) -> [u8; 2] {
+    let index = 2 * n as usize;
+    [DIGIT_PAIRS[index], DIGIT_PAIRS[index + 1]]
+}
+
+/// Appends `value` in decimal, as `value.to_string()` writes it.
+/// Hand-written because it runs for most fields of millions of rows, where
+/// `write!` and its formatting machinery show up.
+pub fn write_decimal(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    while value >= 100 {
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&digit_pair((value % 100) as u32));
+        value /= 100;
+    }
+    if value >= 10 {
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&digit_pair(value as u32));
+    } else {
+        start -= 1;
+        digits[start] = b'0' + value as u8;
+    }
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// `YYYY-MM-DDT` for a four-digit year.
 fn date_text(year: u32, month: u32, day: u32) -> [u8; 11] {
     let mut text = *b"0000-00-00T";
-    text[0] = b'0' + (year / 1000) as u8;
-    text[1] = b'0' + (year / 100 % 10) as u8;
-    text[2] = b'0' + (year / 10 % 10) as u8;
-    text[3] = b'0' + (year % 10) as u8;
-    text[5] = b'0' + (month / 10) as u8;
-    text[6] = b'0' + (month % 10) as u8;
-    text[8] = b'0' + (day / 10) as u8;
-    text[9] = b'0' + (day % 10) as u8;
+    text[0..2].copy_from_slice(&digit_pair(year / 100));
+    text[2..4].copy_from_slice(&digit_pair(year % 100));
+    text[5..7].copy_from_slice(&digit_pair(month));
+    text[8..10].copy_from_slice(&digit_pair(day));
     text
 }
 
@@ -207,21 +263,21 @@ pub fn write_rfc3339_epoch_ms(out: &mut Vec<u8>, epoch_ms: i64) {
 
 /// Appends `HH:MM:SS.fffZ` for a millisecond of the day.
 fn push_time_of_day(out: &mut Vec<u8>, ms_of_day: i64) {
-    let hour = (ms_of_day / MS_PER_HOUR) as u32;
-    let minute = (ms_of_day % MS_PER_HOUR / MS_PER_MINUTE) as u32;
-    let second = (ms_of_day % MS_PER_MINUTE / MS_PER_SECOND) as u32;
-    let milli = (ms_of_day % MS_PER_SECOND) as u32;
+    out.extend_from_slice(&time_of_day_text(ms_of_day));
+}
+
+/// `HH:MM:SS.fffZ` for a millisecond of the day (in `[0, MS_PER_DAY)`).
+fn time_of_day_text(ms_of_day: i64) -> [u8; 13] {
+    let ms = ms_of_day as u32;
+    let seconds = ms / 1000;
+    let milli = ms % 1000;
     let mut text = *b"00:00:00.000Z";
-    text[0] = b'0' + (hour / 10) as u8;
-    text[1] = b'0' + (hour % 10) as u8;
-    text[3] = b'0' + (minute / 10) as u8;
-    text[4] = b'0' + (minute % 10) as u8;
-    text[6] = b'0' + (second / 10) as u8;
-    text[7] = b'0' + (second % 10) as u8;
+    text[0..2].copy_from_slice(&digit_pair(seconds / 3600));
+    text[3..5].copy_from_slice(&digit_pair(seconds / 60 % 60));
+    text[6..8].copy_from_slice(&digit_pair(seconds % 60));
     text[9] = b'0' + (milli / 100) as u8;
-    text[10] = b'0' + (milli / 10 % 10) as u8;
-    text[11] = b'0' + (milli % 10) as u8;
-    out.extend_from_slice(&text);
+    text[10..12].copy_from_slice(&digit_pair(milli % 100));
+    text
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
@@ -252,13 +308,13 @@ pub fn write_days(out: &mut Vec<u8>, duration: SimDuration) {
         let _ = write!(out, "{:.6}", duration.as_days_f64());
         return;
     }
-    let micro_days = quotient + i128::from(remainder > 432);
-    let _ = write!(
-        out,
-        "{}.{:06}",
-        micro_days / 1_000_000,
-        micro_days % 1_000_000
-    );
+    let micro_days = (quotient + i128::from(remainder > 432)) as u64;
+    write_decimal(out, micro_days / 1_000_000);
+    let fraction = (micro_days % 1_000_000) as u32;
+    out.push(b'.');
+    out.extend_from_slice(&digit_pair(fraction / 10_000));
+    out.extend_from_slice(&digit_pair(fraction / 100 % 100));
+    out.extend_from_slice(&digit_pair(fraction % 100));
 }
 
 #[cfg(test)]
@@ -342,6 +398,50 @@ mod tests {
             let ours = String::from_utf8(ours).unwrap();
             let float = format!("{:.6}", SimDuration(ms).as_days_f64());
             assert_eq!(ours, float, "{ms} ms");
+        }
+    }
+
+    #[test]
+    fn rounding_matches_f64_round() {
+        let mut samples = vec![
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            1.4999999999999998,
+            4503599627370495.5,
+            4503599627370497.0,
+            9.0e18,
+            1e-300,
+        ];
+        samples.extend((1..20_000).map(|i| f64::from(i) * 0.137_5 + 1e-9 * f64::from(i)));
+        samples.extend((1..2_000).map(|i| 1.000_1_f64.powi(i * 40)));
+        for ms in samples {
+            assert_eq!(
+                SimDuration::from_ms_f64(ms).ms(),
+                ms.round() as i64,
+                "{ms} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn decimals_match_std_formatting() {
+        for value in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            12_345,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            write_decimal(&mut out, value);
+            assert_eq!(out, value.to_string().as_bytes());
         }
     }
 

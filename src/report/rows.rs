@@ -9,7 +9,9 @@ use std::io::{self, Write};
 
 use crate::model::EventKind;
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent, TraceState};
-use crate::time::{Clock, SimDuration, SimTime, TimestampWriter, write_days};
+use crate::time::{
+    Clock, SimDuration, SimTime, TimestampText, TimestampWriter, write_days, write_decimal,
+};
 
 /// The header line of `jobs.csv` (without the line break).
 pub const JOBS_HEADER: &str = "replication,job,job_type,drives,extra_drives,outcome,cancelled,\
@@ -244,11 +246,23 @@ impl<W: Write> EventsWriter<W> {
 struct Line {
     text: Vec<u8>,
     timestamps: TimestampWriter,
+    /// The timestamp field being written, counted from 0 at `begin`.
+    time_field: usize,
+    /// The last instant written in each timestamp field, with its text. The
+    /// drives of one job share most of their instants (delivery, receipt,
+    /// joining the copy queue, shipping back), so a drive row mostly repeats
+    /// the timestamps of the row before, and copying the text is cheaper
+    /// than formatting it again.
+    recent: [Option<(SimTime, TimestampText)>; TIME_FIELDS],
 }
+
+/// Timestamp fields a row has at most (jobs and drives have 7).
+const TIME_FIELDS: usize = 8;
 
 impl Line {
     fn begin(&mut self) {
         self.text.clear();
+        self.time_field = 0;
     }
 
     fn text(&mut self, field: &str) {
@@ -261,7 +275,7 @@ impl Line {
     }
 
     fn uint(&mut self, value: u64) {
-        push_u64(&mut self.text, value);
+        write_decimal(&mut self.text, value);
         self.text.push(b',');
     }
 
@@ -282,8 +296,20 @@ impl Line {
 
     fn time(&mut self, time: Option<SimTime>) {
         if let Some(time) = time {
-            self.timestamps.write(&mut self.text, time);
+            let recent = self.recent.get_mut(self.time_field);
+            match recent {
+                Some(Some((last, text))) if *last == time => self.text.extend_from_slice(text),
+                Some(slot) => match self.timestamps.text(time) {
+                    Some(text) => {
+                        self.text.extend_from_slice(&text);
+                        *slot = Some((time, text));
+                    }
+                    None => self.timestamps.write(&mut self.text, time),
+                },
+                None => self.timestamps.write(&mut self.text, time),
+            }
         }
+        self.time_field += 1;
         self.text.push(b',');
     }
 
@@ -321,6 +347,8 @@ fn start<W: Write>(mut out: W, clock: Clock, header: Option<&str>) -> io::Result
     let line = Line {
         text: Vec::with_capacity(512),
         timestamps: TimestampWriter::new(clock),
+        time_field: 0,
+        recent: [None; TIME_FIELDS],
     };
     Ok((out, line))
 }
@@ -336,22 +364,6 @@ fn trace_state_name(state: TraceState) -> &'static str {
         TraceState::Drive(state) => state.as_str(),
         TraceState::None => "",
     }
-}
-
-/// Appends `value` in decimal. Hand-written because it runs for most fields
-/// of millions of rows, where `write!` and its formatting machinery show up.
-fn push_u64(out: &mut Vec<u8>, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[start..]);
 }
 
 #[cfg(test)]
@@ -594,14 +606,5 @@ mod tests {
                  package_received\n"
             )
         );
-    }
-
-    #[test]
-    fn integers_match_std_formatting() {
-        for value in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
-            let mut out = Vec::new();
-            push_u64(&mut out, value);
-            assert_eq!(out, value.to_string().as_bytes());
-        }
     }
 }

@@ -24,10 +24,26 @@ pub struct RunInfo {
     pub replications: u32,
     /// Job rows written, over all replications.
     pub jobs: u64,
-    /// [s] The only value that differs between two identical runs.
+    /// Events the engines handled, over all replications (the same for the
+    /// same scenario and seed).
+    pub events: u64,
+    /// [s] With `events_per_second`, the only values that differ between
+    /// two identical runs.
     pub wall_time_seconds: f64,
+    /// [1/s] `events` over `wall_time_seconds`: the run's throughput.
+    pub events_per_second: f64,
     /// The scenario with every override applied, as the run used it.
     pub resolved_scenario: serde_json::Value,
+}
+
+/// `events` over `seconds` to the nearest whole number, or 0 for a run too
+/// short for the clock to see: `RunInfo::events_per_second`.
+pub fn events_per_second(events: u64, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        (events as f64 / seconds).round()
+    } else {
+        0.0
+    }
 }
 
 /// Mean, spread and 95% interval of one metric's values over replications.
@@ -415,7 +431,9 @@ mod tests {
             seed: 7,
             replications: 2,
             jobs: 10,
+            events: 300,
             wall_time_seconds: 1.5,
+            events_per_second: 200.0,
             resolved_scenario: serde_json::json!({ "name": "baseline", "horizon": "30d" }),
         };
         let mut out = Vec::new();
@@ -432,7 +450,9 @@ mod tests {
   "seed": 7,
   "replications": 2,
   "jobs": 10,
+  "events": 300,
   "wall_time_seconds": 1.5,
+  "events_per_second": 200.0,
   "resolved_scenario": {
     "horizon": "30d",
     "name": "baseline"

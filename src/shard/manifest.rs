@@ -94,6 +94,8 @@ pub struct ItemEntry {
     pub replication: u32,
     /// Job rows.
     pub jobs: u64,
+    /// Events its engine handled.
+    pub events: u64,
     /// In `metric_names` order; `null` for a metric without a value.
     pub metrics: Vec<Option<String>>,
     /// Per file: `[bytes of rows, bytes in the file]`.

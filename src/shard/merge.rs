@@ -20,7 +20,9 @@ use crate::compression::decoder;
 use crate::interrupt::{Interrupt, Interrupted};
 use crate::output_dir::{OutputDirError, StagedDir, write_staged};
 use crate::outputs::{Compression, OutputKind, OutputSet};
-use crate::report::{Metric, REPLICATIONS_HEADER, RunInfo, write_replication_rows};
+use crate::report::{
+    Metric, REPLICATIONS_HEADER, RunInfo, events_per_second, write_replication_rows,
+};
 use crate::run::{
     FinalFile, REPLICATIONS_CSV, RUN_MARKER, ReplicationMetrics, RunError, RunOutcome,
     write_run_files,
@@ -311,6 +313,7 @@ fn merge_run(
     let mut cursors = vec![0usize; shards.len()];
     let mut metrics = ReplicationMetrics::new();
     let mut jobs = 0;
+    let mut events = 0;
     let names = shards
         .iter()
         .map(|shard| &shard.manifest.runs[position])
@@ -354,6 +357,7 @@ fn merge_run(
         }
         metrics.push(values);
         jobs += item.jobs;
+        events += item.events;
     }
     if with_replications_csv {
         fs::write(dir.file(REPLICATIONS_CSV), &replications_csv).map_err(|source| {
@@ -363,6 +367,7 @@ fn merge_run(
             }
         })?;
     }
+    let wall_time_seconds = started.elapsed().as_secs_f64();
     let info = RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         command: options.command.clone(),
@@ -370,7 +375,9 @@ fn merge_run(
         seed: shards[0].manifest.seed,
         replications: entry.replications,
         jobs,
-        wall_time_seconds: started.elapsed().as_secs_f64(),
+        events,
+        wall_time_seconds,
+        events_per_second: events_per_second(events, wall_time_seconds),
         resolved_scenario: entry.resolved_scenario.clone(),
     };
     write_run_files(dir, outputs, &metrics, &info)?;

@@ -224,6 +224,7 @@ impl<S: RecordSink> Engine<S> {
             drives_on_site_mean: self.site.on_site_mean(),
             drives_on_site_peak: self.site.on_site_peak,
             window: self.site.window(),
+            events: self.events_handled,
         };
         (stats, self.sink)
     }

@@ -20,13 +20,14 @@ fn first_frame(path: &Path) -> Vec<u8> {
     bytes
 }
 
-/// `run.json` without `command` and `wall_time_seconds`.
+/// `run.json` without `command`, `wall_time_seconds` and `events_per_second`.
 fn run_json(dir: &Path) -> serde_json::Value {
     let mut info: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.join("run.json")).unwrap()).unwrap();
     let object = info.as_object_mut().unwrap();
     object.remove("command");
     object.remove("wall_time_seconds");
+    object.remove("events_per_second");
     info
 }
 

@@ -75,7 +75,7 @@ fn files(dir: &Path) -> Vec<String> {
     all
 }
 
-/// `run.json` without the two values that differ between two processes.
+/// `run.json` without the three values that differ between two processes.
 fn run_json_without_variables(path: &Path) -> serde_json::Value {
     let mut info: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
     let object = info.as_object_mut().expect("run.json is an object");
@@ -85,11 +85,16 @@ fn run_json_without_variables(path: &Path) -> serde_json::Value {
         "{}",
         path.display()
     );
+    assert!(
+        object.remove("events_per_second").is_some(),
+        "{}",
+        path.display()
+    );
     info
 }
 
-/// The same files with the same bytes (`run.json`: but for `command` and
-/// `wall_time_seconds`).
+/// The same files with the same bytes (`run.json`: but for `command`,
+/// `wall_time_seconds` and `events_per_second`).
 #[track_caller]
 pub fn assert_same_output(single: &Path, merged: &Path) {
     let names = files(single);
