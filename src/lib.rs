@@ -18,6 +18,8 @@
 //! - `compare`: a baseline and a candidate policy run paired, and guards on
 //!   what moved.
 //! - `sweep`: a scenario run over a cross product of `--vary` values.
+//! - `fit`: a scenario estimated from a history of jobs and drives
+//!   (`impexsim fit`): maximum likelihood with censoring, AIC, KS.
 //! - `fixtures`: Get Job responses and customer call streams rebuilt from
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
 //! - `html_report`: the self-contained HTML report (charts) of a run, sweep
@@ -28,6 +30,7 @@
 pub mod compare;
 pub mod dist;
 pub mod echo;
+pub mod fit;
 pub mod fixtures;
 pub mod html_report;
 pub mod interrupt;

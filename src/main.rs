@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::completions::completions(args),
         Command::Man(args) => commands::man::man(args),
         Command::Report(args) => commands::report::report(args),
+        Command::Fit(args) => commands::fit::fit(args),
         Command::Replay(args) => commands::replay::replay(args),
     };
     match result {
@@ -71,6 +72,7 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         cause.downcast_ref::<ScenarioError>().is_some()
             || cause.downcast_ref::<UsageError>().is_some()
             || cause.is::<impexsim::compare::InputError>()
+            || cause.is::<impexsim::fit::FitError>()
             || cause
                 .downcast_ref::<impexsim::html_report::ReportError>()
                 .is_some_and(impexsim::html_report::ReportError::is_bad_input)
