@@ -141,17 +141,16 @@ pub fn history_paths(path: &Path, drives: Option<&Path>) -> Result<(PathBuf, Pat
     let beside = path
         .parent()
         .map_or_else(|| PathBuf::from("drives.csv"), |dir| dir.join("drives.csv"));
-    Ok((
-        path.to_path_buf(),
-        drives.map_or(beside, Path::to_path_buf),
-    ))
+    Ok((path.to_path_buf(), drives.map_or(beside, Path::to_path_buf)))
 }
 
 /// Reads and fits the history at `jobs` and `drives`.
 pub fn fit_files(jobs: &Path, drives: &Path) -> Result<Fitted, FitError> {
     let mut history = history::read(jobs, drives)?;
     if history.jobs.iter().any(JobRow::unfinished)
-        && let Some(end) = jobs.parent().and_then(|dir| run_end_ms(&dir.join("run.json")))
+        && let Some(end) = jobs
+            .parent()
+            .and_then(|dir| run_end_ms(&dir.join("run.json")))
     {
         // An impexsim run that left jobs open stopped at its drain limit,
         // which may lie after the last instant any row records.
@@ -313,7 +312,10 @@ pub fn fit_history(history: &History) -> Fitted {
                 // Shipped after the job was deleted: the delay exceeds the
                 // job's life, unless the customer skipped the Shipping
                 // update and the package came before the deletion.
-                if job.package_arrival_ms().is_none_or(|arrival| arrival > deleted) {
+                if job
+                    .package_arrival_ms()
+                    .is_none_or(|arrival| arrival > deleted)
+                {
                     ship.censored.push(days(deleted - job.created_ms));
                 }
             }
@@ -514,7 +516,9 @@ pub fn fit_history(history: &History) -> Fitted {
         .jobs
         .iter()
         .flat_map(|job| job.drive_rows.iter())
-        .filter(|drive| !drive.extra && drive.copy_outcome != "none" && !drive.copy_outcome.is_empty())
+        .filter(|drive| {
+            !drive.extra && drive.copy_outcome != "none" && !drive.copy_outcome.is_empty()
+        })
         .map(|drive| drive.copy_outcome.as_str())
         .collect();
     for (key, outcome) in [

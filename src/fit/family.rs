@@ -46,14 +46,31 @@ pub enum FamilyKind {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Model {
     /// Every observation had this value.
-    Constant { value: f64 },
-    Exponential { mean: f64 },
-    Uniform { min: f64, max: f64 },
+    Constant {
+        value: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
     /// `mu` and `sigma` of the logarithm (`median = exp(mu)`).
-    LogNormal { mu: f64, sigma: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
     /// Before truncation at zero.
-    Normal { mean: f64, sd: f64 },
-    Triangular { min: f64, mode: f64, max: f64 },
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
 }
 
 /// One candidate fitted to a sample.
@@ -70,10 +87,18 @@ pub struct Fit {
 /// A fitted distribution of whole numbers.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CountModel {
-    Constant { value: i64 },
-    UniformInt { min: i64, max: i64 },
+    Constant {
+        value: i64,
+    },
+    UniformInt {
+        min: i64,
+        max: i64,
+    },
     /// Observed frequencies: values and their weights (counts).
-    Empirical { values: Vec<i64>, weights: Vec<f64> },
+    Empirical {
+        values: Vec<i64>,
+        weights: Vec<f64>,
+    },
 }
 
 /// One candidate fitted to whole numbers.

@@ -183,7 +183,10 @@ pub fn read(jobs_path: &Path, drives_path: &Path) -> Result<History, FitError> {
         {
             return Err(jobs.error(
                 "job",
-                format!("job `{}` appears twice in replication {replication}", row.name),
+                format!(
+                    "job `{}` appears twice in replication {replication}",
+                    row.name
+                ),
             ));
         }
         history.jobs.push(row);
@@ -191,7 +194,10 @@ pub fn read(jobs_path: &Path, drives_path: &Path) -> Result<History, FitError> {
 
     let mut drives = Table::open(drives_path, &DRIVE_COLUMNS)?;
     while drives.next()? {
-        let key = (drives.count("replication")? as u32, drives.text("job").to_string());
+        let key = (
+            drives.count("replication")? as u32,
+            drives.text("job").to_string(),
+        );
         let Some(&job) = index.get(&key) else {
             return Err(drives.error(
                 "job",
@@ -349,7 +355,9 @@ impl Table {
             .map_err(|_| {
                 self.error(
                     column,
-                    format!("expected an RFC 3339 timestamp like 2026-01-05T00:00:00.000Z, got `{text}`"),
+                    format!(
+                        "expected an RFC 3339 timestamp like 2026-01-05T00:00:00.000Z, got `{text}`"
+                    ),
                 )
             })
     }

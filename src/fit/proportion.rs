@@ -22,7 +22,10 @@ pub struct Proportion {
 impl Proportion {
     /// The proportion and its interval; with no trials, 0 within `[0, 1]`.
     pub fn new(successes: usize, trials: usize) -> Proportion {
-        assert!(successes <= trials, "{successes} successes of {trials} trials");
+        assert!(
+            successes <= trials,
+            "{successes} successes of {trials} trials"
+        );
         if trials == 0 {
             return Proportion {
                 successes,

@@ -22,13 +22,16 @@ const SECTIONS: [&str; 4] = ["arrivals", "customer", "shipping", "datacenter"];
 /// The whole file.
 pub fn render(fitted: &Fitted) -> String {
     let mut text = String::new();
-    let _ = writeln!(text, "{HEADER} from {} and {}.", fitted.jobs_path.display(), fitted.drives_path.display());
+    let _ = writeln!(
+        text,
+        "{HEADER} from {} and {}.",
+        fitted.jobs_path.display(),
+        fitted.drives_path.display()
+    );
     let _ = writeln!(
         text,
         "# {} jobs and {} drives in {} replication(s). Each key says what it was estimated",
-        fitted.jobs,
-        fitted.drives,
-        fitted.replications
+        fitted.jobs, fitted.drives, fitted.replications
     );
     text.push_str(
         "# from: durations by maximum likelihood per family with right-censored\n\
@@ -66,7 +69,10 @@ pub fn render(fitted: &Fitted) -> String {
             .iter()
             .filter(|estimate| estimate.key.split('.').next() == Some(section))
         {
-            let name = estimate.key.split_once('.').map_or(estimate.key, |(_, k)| k);
+            let name = estimate
+                .key
+                .split_once('.')
+                .map_or(estimate.key, |(_, k)| k);
             let _ = writeln!(text, "# {name}: {}", estimate.source);
             let _ = writeln!(text, "{}", comment(&estimate.value));
             let _ = writeln!(text, "{name} = {}", value(&estimate.value));
@@ -211,7 +217,11 @@ fn model_text(model: &Model, show: &dyn Fn(f64) -> String) -> String {
 /// millisecond).
 fn duration_text(days: f64) -> String {
     let ms = (days * MS_PER_DAY as f64).round() as i64;
-    let ms = if ms >= 1000 { (ms + 500) / 1000 * 1000 } else { ms };
+    let ms = if ms >= 1000 {
+        (ms + 500) / 1000 * 1000
+    } else {
+        ms
+    };
     format!("\"{}\"", format_duration(SimDuration(ms.max(0))))
 }
 
