@@ -308,18 +308,20 @@ pub fn fit_history(history: &History) -> Fitted {
         let clean = !job.met("return_address_missing") && !job.met("orphan_drives");
         match (job.shipping_ms, job.expired_ms) {
             (Some(shipping), _) if clean => ship.exact.push(days(shipping - job.created_ms)),
-            (None, Some(deleted)) if job.met("orphan_drives") => {
-                // Shipped after the job was deleted: the delay exceeds the
-                // job's life, unless the customer skipped the Shipping
-                // update and the package came before the deletion.
-                if job
-                    .package_arrival_ms()
-                    .is_none_or(|arrival| arrival > deleted)
-                {
-                    ship.censored.push(days(deleted - job.created_ms));
-                }
+            // Shipped after the job was deleted: the delay exceeds the job's
+            // life. (A customer who skipped the Shipping update and whose
+            // package came before the deletion is left out.)
+            (None, Some(deleted))
+                if job.met("orphan_drives")
+                    && job
+                        .package_arrival_ms()
+                        .is_none_or(|arrival| arrival > deleted) =>
+            {
+                ship.censored.push(days(deleted - job.created_ms));
             }
-            (None, Some(deleted)) if job.cancelled && !job.met("package_lost") => {
+            (None, Some(deleted))
+                if job.cancelled && !job.met("package_lost") && !job.met("orphan_drives") =>
+            {
                 // Cancelled while Creating: never shipped; the cancellation
                 // was the last accepted update before the deletion.
                 ship.censored
