@@ -630,9 +630,9 @@ mod tests {
 
 const FIT_EXAMPLE: &str = "\
 Examples:
-  impexsim fit output/baseline --out fitted.toml
-  impexsim fit site/jobs.csv --drives site/drives.csv --out site.toml
-  impexsim validate fitted.toml
+  impexsim fit output/baseline                  # writes output/fitted.toml
+  impexsim fit site/jobs.csv --drives site/drives.csv --out output/site.toml
+  impexsim validate output/fitted.toml
 Each key of the file states what it was estimated from, its sample size, the
 Kolmogorov-Smirnov distance and AIC of every candidate family, or a Wilson
 interval. Exit code 2 when a file is missing or lacks a column.";
@@ -645,7 +645,7 @@ pub struct FitArgs {
     #[arg(long)]
     pub drives: Option<PathBuf>,
     /// Where to write the fitted scenario.
-    #[arg(long, default_value = "fitted.toml")]
+    #[arg(long, default_value = "output/fitted.toml")]
     pub out: PathBuf,
     /// Replace --out even when it is not an earlier fitted scenario.
     #[arg(long)]
