@@ -94,6 +94,11 @@ pub enum Command {
     /// output directory of run, sweep or compare.
     #[command(after_help = REPORT_EXAMPLE)]
     Report(ReportArgs),
+    /// Estimate a scenario from a history (jobs.csv and drives.csv of a run,
+    /// or a site's own records with those columns) and write it as a
+    /// commented scenario file.
+    #[command(after_help = FIT_EXAMPLE)]
+    Fit(FitArgs),
     /// Send a call stream to an HTTP service at its simulated times (time
     /// compressed), check every answer, measure latency from each request's
     /// intended send time, and write replay.csv and replay-summary.csv; exit 3
@@ -829,4 +834,31 @@ mod tests {
             );
         }
     }
+}
+
+const FIT_EXAMPLE: &str = "\
+Examples:
+  impexsim fit output/baseline                  # writes output/fitted.toml
+  impexsim fit site/jobs.csv --drives site/drives.csv --out output/site.toml
+  impexsim validate output/fitted.toml
+Each key of the file states what it was estimated from, its sample size, the
+Kolmogorov-Smirnov distance and AIC of every candidate family, or a Wilson
+interval. Exit code 2 when a file is missing or lacks a column.";
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// An output directory holding jobs.csv and drives.csv, or a jobs CSV file.
+    pub history: PathBuf,
+    /// The drives CSV file [default: drives.csv beside the jobs file].
+    #[arg(long)]
+    pub drives: Option<PathBuf>,
+    /// Where to write the fitted scenario.
+    #[arg(long, default_value = "output/fitted.toml")]
+    pub out: PathBuf,
+    /// Replace --out even when it is not an earlier fitted scenario.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

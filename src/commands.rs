@@ -4,6 +4,7 @@
 pub mod calls;
 pub mod compare;
 pub mod completions;
+pub mod fit;
 pub mod fixtures;
 pub mod man;
 pub mod merge;

@@ -26,6 +26,8 @@
 //! - `sweep`: a scenario run over a cross product of `--vary` values.
 //! - `optimize`: the least (or cheapest) resource counts that meet service
 //!   levels with a stated confidence, by a search over in-memory runs.
+//! - `fit`: a scenario estimated from a history of jobs and drives
+//!   (`impexsim fit`): maximum likelihood with censoring, AIC, KS.
 //! - `fixtures`: Get Job responses and customer call streams rebuilt from
 //!   job histories (`impexsim fixtures`, `impexsim calls`).
 //! - `html_report`: the self-contained HTML report (charts) of a run, sweep
@@ -40,6 +42,7 @@ pub mod compare;
 pub mod compression;
 pub mod dist;
 pub mod echo;
+pub mod fit;
 pub mod fixtures;
 pub mod html_report;
 pub mod interrupt;

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::completions::completions(args),
         Command::Man(args) => commands::man::man(args),
         Command::Report(args) => commands::report::report(args),
+        Command::Fit(args) => commands::fit::fit(args),
         Command::Replay(args) => commands::replay::replay(args),
         Command::Merge(args) => commands::merge::merge(args),
         Command::Optimize(args) => commands::optimize::optimize(args),
@@ -80,6 +81,7 @@ fn exit_code(error: &anyhow::Error) -> u8 {
                 .is_some_and(impexsim::shard::merge::MergeError::is_bad_input)
             || cause.is::<impexsim::optimize::InputError>()
             || cause.is::<impexsim::optimize::Infeasible>()
+            || cause.is::<impexsim::fit::FitError>()
             || cause
                 .downcast_ref::<impexsim::html_report::ReportError>()
                 .is_some_and(impexsim::html_report::ReportError::is_bad_input)

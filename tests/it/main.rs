@@ -18,6 +18,8 @@
 //! - `engine`: the engine driven from outside by customer calls, against
 //!   the rows of a batch run.
 //! - `golden`: sha256 digests of whole outputs, pinned across refactors.
+//! - `fit`: `impexsim fit` recovers a known scenario from its output, and
+//!   a run of the fitted scenario reproduces the history.
 //! - `fixtures`: `impexsim fixtures` and `impexsim calls`: Get Job snapshots
 //!   (docs/model.md, What Get Job reports), customer call streams, their
 //!   JSON Schemas, golden outputs.
@@ -60,6 +62,7 @@ mod deploy;
 mod determinism;
 mod docs;
 mod engine;
+mod fit;
 mod fixtures;
 mod formats;
 mod fuzz;
