@@ -31,6 +31,33 @@ pub fn interrupt_on_signals() -> Interrupt {
     interrupt
 }
 
+/// Completes at the first SIGINT (Ctrl-C) or SIGTERM, for the commands
+/// that run on tokio (`serve`, `replay`) and stop by draining what is in
+/// flight rather than through `Interrupt`. A signal that cannot be watched
+/// never completes it.
+pub async fn stop_requested() {
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
 /// The exit code for a command stopped by the signal `cause`: 128 + its number.
 pub fn exit_code(cause: usize) -> u8 {
     u8::try_from(128 + cause).unwrap_or(u8::MAX)

@@ -31,6 +31,7 @@ use crate::cli;
 use crate::commands::UsageError;
 use crate::console::{errln, outln};
 use crate::progress::{replay_bar, show_replay_progress};
+use crate::signals;
 
 /// The default `--speed`: a simulated day per second.
 const DEFAULT_SPEED: f64 = 86_400.0;
@@ -256,26 +257,7 @@ fn run_id() -> u64 {
 /// Completes at the first Ctrl-C (or SIGTERM): the replay stops sending and
 /// lets the requests in flight be answered.
 async fn interrupted() {
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
+    signals::stop_requested().await;
     errln!(
         "interrupted: sending stopped, waiting for the answers in flight (each at most --timeout)"
     );

@@ -24,6 +24,7 @@ use impexsim::serve::{
 use crate::cli::{self, ClockKind};
 use crate::commands::{UsageError, load_scenario, seeded_overrides};
 use crate::console::{errln, outln};
+use crate::signals;
 
 /// The default `--speed`: a simulated hour per second.
 const DEFAULT_SPEED: f64 = 3600.0;
@@ -151,25 +152,6 @@ fn access_log(request: &RequestRecord) {
 /// Completes at the first SIGINT or SIGTERM: the server stops accepting
 /// and answers the requests in flight.
 async fn stopped() {
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
+    signals::stop_requested().await;
     errln!("stopping: answering the requests in flight, then writing the record");
 }
