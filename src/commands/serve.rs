@@ -139,9 +139,13 @@ fn access_log(request: &RequestRecord) {
             format!(" sim+{}ms{late}", applied.at.ms())
         })
         .unwrap_or_default();
+    // The tree's own RFC 3339 writer: chrono's `format` parses its pattern
+    // on every call, a cost paid per request here.
+    let mut received = Vec::with_capacity(24);
+    impexsim::time::write_rfc3339_epoch_ms(&mut received, request.received.timestamp_millis());
     errln!(
         "{} {} {} {} {:.3}ms{at}",
-        request.received.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        String::from_utf8_lossy(&received),
         request.method,
         request.path,
         request.status,

@@ -60,7 +60,9 @@ pub struct Page {
 pub struct World {
     /// `None` only inside `reset`.
     engine: Option<Engine<ServeSink>>,
-    clients: BTreeMap<String, ClientJob>,
+    /// Boxed: a map's nodes keep room for eleven entries and are often
+    /// half full, so a large value inline would cost twice its size.
+    clients: BTreeMap<String, Box<ClientJob>>,
     clock: ServeClock,
     scenario: Arc<Scenario>,
     mode: Mode,
@@ -220,7 +222,7 @@ impl World {
             (Answer::Accepted, Some(client)) => client.replace(body),
             (Answer::Created | Answer::Accepted, _) => {
                 self.clients
-                    .insert(name.to_string(), ClientJob::from_put(owner, body));
+                    .insert(name.to_string(), Box::new(ClientJob::from_put(owner, body)));
             }
             (Answer::Invalid(_) | Answer::Conflict | Answer::NotFound, _) => {
                 unreachable!("refusals returned above")
