@@ -41,7 +41,7 @@ use crate::serve::error::ApiError;
 use crate::serve::listing::{Query, next_link};
 use crate::serve::provider;
 use crate::serve::requests::{Applied, RequestRecord};
-use crate::serve::world::{JobPath, Scope};
+use crate::serve::world::{JobPath, Scope, World};
 use crate::sim::JobKey;
 use crate::time::SimTime;
 
@@ -226,6 +226,21 @@ fn answer(applied: Option<Applied>, result: Result<Response, ApiError>) -> Respo
     response
 }
 
+/// Runs `call` on the world at the request's instant (`stamped`, or the
+/// clock's now), holding the lock for that engine call alone; `Applied`
+/// says where the request met the engine, `None` when it never did.
+fn at_instant<T>(
+    shared: &Shared,
+    stamped: Option<SimTime>,
+    call: impl FnOnce(&mut World) -> Result<T, ApiError>,
+) -> (Option<Applied>, Result<T, ApiError>) {
+    let mut world = shared.world();
+    match world.begin(stamped, Instant::now()) {
+        Ok(applied) => (Some(applied), call(&mut world)),
+        Err(error) => (None, Err(error)),
+    }
+}
+
 async fn get_job(
     State(shared): State<Arc<Shared>>,
     Path(params): Path<JobParams>,
@@ -236,13 +251,7 @@ async fn get_job(
         Ok(stamped) => stamped,
         Err(error) => return error.into_response(),
     };
-    let (applied, result) = {
-        let mut world = shared.world();
-        match world.begin(stamped, Instant::now()) {
-            Ok(applied) => (Some(applied), world.get_job(&path)),
-            Err(error) => (None, Err(error)),
-        }
-    };
+    let (applied, result) = at_instant(&shared, stamped, |world| world.get_job(&path));
     answer(applied, result.map(|job| json(StatusCode::OK, &job)))
 }
 
@@ -265,13 +274,9 @@ async fn put_job(
         Ok(prepared) => prepared,
         Err(error) => return error.into_response(),
     };
-    let (applied, result) = {
-        let mut world = shared.world();
-        match world.begin(stamped, Instant::now()) {
-            Ok(applied) => (Some(applied), world.put_job(&path, body, &put, key)),
-            Err(error) => (None, Err(error)),
-        }
-    };
+    let (applied, result) = at_instant(&shared, stamped, |world| {
+        world.put_job(&path, body, &put, key)
+    });
     answer(
         applied,
         result.map(|(created, job)| {
@@ -298,13 +303,9 @@ async fn patch_job(
         Ok(prepared) => prepared,
         Err(error) => return error.into_response(),
     };
-    let (applied, result) = {
-        let mut world = shared.world();
-        match world.begin(stamped, Instant::now()) {
-            Ok(applied) => (Some(applied), world.update_job(&path, body, update)),
-            Err(error) => (None, Err(error)),
-        }
-    };
+    let (applied, result) = at_instant(&shared, stamped, |world| {
+        world.update_job(&path, body, update)
+    });
     answer(applied, result.map(|job| json(StatusCode::OK, &job)))
 }
 
@@ -318,13 +319,7 @@ async fn delete_job(
         Ok(stamped) => stamped,
         Err(error) => return error.into_response(),
     };
-    let (applied, result) = {
-        let mut world = shared.world();
-        match world.begin(stamped, Instant::now()) {
-            Ok(applied) => (Some(applied), world.delete_job(&path)),
-            Err(error) => (None, Err(error)),
-        }
-    };
+    let (applied, result) = at_instant(&shared, stamped, |world| world.delete_job(&path));
     answer(applied, result.map(|()| StatusCode::OK.into_response()))
 }
 
@@ -338,13 +333,7 @@ async fn bitlocker_keys(
         Ok(stamped) => stamped,
         Err(error) => return error.into_response(),
     };
-    let (applied, result) = {
-        let mut world = shared.world();
-        match world.begin(stamped, Instant::now()) {
-            Ok(applied) => (Some(applied), world.bitlocker_keys(&path)),
-            Err(error) => (None, Err(error)),
-        }
-    };
+    let (applied, result) = at_instant(&shared, stamped, |world| world.bitlocker_keys(&path));
     answer(applied, result.map(|keys| json(StatusCode::OK, &keys)))
 }
 
