@@ -32,7 +32,9 @@ pub fn fit(args: FitArgs) -> Result<()> {
                 EstimateValue::Duration { fits, .. } | EstimateValue::Number { fits, .. } => {
                     format!("{} (KS D {:.4})", fits[0].model.name(), fits[0].ks)
                 }
-                EstimateValue::Count { fits, .. } => format!("{:?}", fits[0].model),
+                EstimateValue::Count { fits, .. } => {
+                    format!("{} (KS D {:.4})", fits[0].model.name(), fits[0].ks)
+                }
                 EstimateValue::Probability(p) => {
                     format!("{} of {} = {:.4}", p.successes, p.trials, p.estimate)
                 }

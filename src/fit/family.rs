@@ -209,6 +209,17 @@ impl FamilyKind {
     }
 }
 
+impl CountModel {
+    /// The scenario's `dist` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CountModel::Constant { .. } => "constant",
+            CountModel::UniformInt { .. } => "uniform_int",
+            CountModel::Empirical { .. } => "empirical",
+        }
+    }
+}
+
 impl Model {
     /// The scenario's `dist` name.
     pub fn name(&self) -> &'static str {

@@ -109,7 +109,7 @@ fn comment(estimate: &EstimateValue) -> String {
         EstimateValue::Count { fits, n } => {
             let candidates: Vec<String> = fits
                 .iter()
-                .map(|fit| format!("{} {:.1}", count_name(&fit.model), fit.aic))
+                .map(|fit| format!("{} {:.1}", fit.model.name(), fit.aic))
                 .collect();
             format!(
                 "#   n = {n}; KS D = {:.4}\n#   AIC: {}",
@@ -169,14 +169,6 @@ fn value(estimate: &EstimateValue) -> String {
         EstimateValue::Probability(p) => p.estimate.to_string(),
         EstimateValue::Rate { per_day, .. } => significant(*per_day),
         EstimateValue::ConstantDuration { days, .. } => duration_text(*days),
-    }
-}
-
-fn count_name(model: &CountModel) -> &'static str {
-    match model {
-        CountModel::Constant { .. } => "constant",
-        CountModel::UniformInt { .. } => "uniform_int",
-        CountModel::Empirical { .. } => "empirical",
     }
 }
 
