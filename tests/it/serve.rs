@@ -684,6 +684,64 @@ fn listings_page_with_verbatim_next_links_top_and_filter() {
     );
 }
 
+/// A listing whose `$top` is used up ends there: its last page has no
+/// `nextLink`, though more jobs match (the JavaScript client's pager had
+/// followed one to an empty page).
+#[test]
+fn a_listing_that_reached_top_gives_no_next_link() {
+    let server = Server::start(&[
+        &data_arg("quiet.toml"),
+        "--manual-clock",
+        "--no-background",
+        "--page-size",
+        "2",
+    ]);
+    for name in ["t1", "t2", "t3", "t4"] {
+        let (status, _) = server.call(
+            "PUT",
+            &server.job("rg-top", name),
+            Some(&import_job(&["0000FFF1"], true)),
+        );
+        assert_eq!(status, 201);
+    }
+    let jobs = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-top/providers/Microsoft.ImportExport/jobs?{API}"
+    );
+    let names = |body: &Value| -> Vec<String> {
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| job["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // $top=2: one full page, and the top is reached with it.
+    let (status, body) = server.call("GET", &format!("{jobs}&$top=2"), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t1", "t2"]);
+    assert!(body.get("nextLink").is_none(), "{body}");
+    // $top=3: a full page with a link, then one job and no link.
+    let (status, body) = server.call("GET", &format!("{jobs}&$top=3"), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t1", "t2"]);
+    let link = body["nextLink"]
+        .as_str()
+        .expect("a second page")
+        .to_string();
+    let path = link
+        .strip_prefix(&format!("http://{}", server.address))
+        .expect("an absolute link");
+    let (status, body) = server.call("GET", path, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t3"]);
+    assert!(body.get("nextLink").is_none(), "{body}");
+    // Without $top, the page that leaves jobs behind links to them.
+    let (status, body) = server.call("GET", &jobs, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t1", "t2"]);
+    assert!(body["nextLink"].is_string(), "{body}");
+}
+
 /// Issue 11: "a port in use (exit 1, clear message)".
 #[test]
 fn a_port_in_use_exits_1_with_a_clear_message() {
