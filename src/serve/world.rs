@@ -343,7 +343,8 @@ impl World {
                     continue;
                 }
                 if jobs.len() as u64 == limit {
-                    more = true;
+                    // A page cut by `$top` is the last one.
+                    more = limit < allowed;
                     break;
                 }
                 jobs.push(self.response(&live));

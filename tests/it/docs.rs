@@ -13,7 +13,8 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every file under `dir` (recursively), sorted.
+/// Every file under `dir` (recursively), sorted; installed npm packages
+/// (`tests/js/node_modules`) are not the repository's.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -22,6 +23,9 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
         {
             let path = entry.unwrap().path();
             if path.is_dir() {
+                if path.file_name().is_some_and(|name| name == "node_modules") {
+                    continue;
+                }
                 pending.push(path);
             } else {
                 files.push(path);
@@ -201,6 +205,41 @@ fn readme_and_help_name_only_files_that_exist() {
         missing.is_empty(),
         "named but not shipped:\n{}",
         missing.join("\n")
+    );
+}
+
+/// The README's JavaScript example had never been run. Its client setup is
+/// the block between the `README: begin` and `README: end` markers of
+/// `tests/js/official_client.mjs` (which `tests/it/serve.rs` runs against
+/// `serve`), word for word, under the same import.
+#[test]
+fn the_readme_javascript_example_is_the_tested_client_setup() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let test = fs::read_to_string(root().join("tests/js/official_client.mjs")).unwrap();
+    let (_, rest) = readme
+        .split_once("\n```js\n")
+        .expect("a js block in the README");
+    let (example, _) = rest.split_once("\n```\n").expect("the js block ends");
+    let (_, rest) = test
+        .split_once("  // README: begin\n")
+        .expect("a begin marker");
+    let (block, _) = rest
+        .split_once("  // README: end\n")
+        .expect("an end marker");
+    let block: String = block
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("  ").unwrap_or(line)))
+        .collect();
+    assert!(block.lines().count() >= 10, "{block}");
+    assert!(
+        example.contains(&block),
+        "the README's example:\n{example}\nthe test's setup:\n{block}"
+    );
+    let import = "import { StorageImportExport } from \"@azure/arm-storageimportexport\";\n";
+    assert!(example.starts_with(import), "{example}");
+    assert!(
+        test.contains(import),
+        "the test imports the client as the README does"
     );
 }
 

@@ -684,6 +684,64 @@ fn listings_page_with_verbatim_next_links_top_and_filter() {
     );
 }
 
+/// A listing whose `$top` is used up ends there: its last page has no
+/// `nextLink`, though more jobs match (the JavaScript client's pager had
+/// followed one to an empty page).
+#[test]
+fn a_listing_that_reached_top_gives_no_next_link() {
+    let server = Server::start(&[
+        &data_arg("quiet.toml"),
+        "--manual-clock",
+        "--no-background",
+        "--page-size",
+        "2",
+    ]);
+    for name in ["t1", "t2", "t3", "t4"] {
+        let (status, _) = server.call(
+            "PUT",
+            &server.job("rg-top", name),
+            Some(&import_job(&["0000FFF1"], true)),
+        );
+        assert_eq!(status, 201);
+    }
+    let jobs = format!(
+        "/subscriptions/{SUB}/resourceGroups/rg-top/providers/Microsoft.ImportExport/jobs?{API}"
+    );
+    let names = |body: &Value| -> Vec<String> {
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|job| job["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // $top=2: one full page, and the top is reached with it.
+    let (status, body) = server.call("GET", &format!("{jobs}&$top=2"), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t1", "t2"]);
+    assert!(body.get("nextLink").is_none(), "{body}");
+    // $top=3: a full page with a link, then one job and no link.
+    let (status, body) = server.call("GET", &format!("{jobs}&$top=3"), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t1", "t2"]);
+    let link = body["nextLink"]
+        .as_str()
+        .expect("a second page")
+        .to_string();
+    let path = link
+        .strip_prefix(&format!("http://{}", server.address))
+        .expect("an absolute link");
+    let (status, body) = server.call("GET", path, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t3"]);
+    assert!(body.get("nextLink").is_none(), "{body}");
+    // Without $top, the page that leaves jobs behind links to them.
+    let (status, body) = server.call("GET", &jobs, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(names(&body), ["t1", "t2"]);
+    assert!(body["nextLink"].is_string(), "{body}");
+}
+
 /// Issue 11: "a port in use (exit 1, clear message)".
 #[test]
 fn a_port_in_use_exits_1_with_a_clear_message() {
@@ -812,6 +870,80 @@ fn the_official_python_client_drives_a_job_to_completed() {
         stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
         8,
         "{stdout}"
+    );
+}
+
+/// `node` on the PATH, if `tests/js/node_modules` holds the official
+/// JavaScript client (`.ci/run` installs it with `npm ci`).
+fn client_node() -> Result<PathBuf, String> {
+    let modules = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/js/node_modules/@azure/arm-storageimportexport/package.json");
+    if !modules.is_file() {
+        return Err(format!("no {}", modules.display()));
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("node"))
+        .find(|node| node.is_file())
+        .ok_or_else(|| "no node on the PATH".to_string())
+}
+
+/// The official JavaScript client `@azure/arm-storageimportexport`
+/// (api-version 2021-01-01; `tests/js/official_client.mjs`) takes the
+/// steps of the Python one: creates and gets a job, is refused Shipping
+/// without a return address (RestError with code and message), sets the
+/// address and package, sets Shipping, cancels a second job, lists two
+/// resource groups and the subscription across pages (`$top`, `$filter`),
+/// reads BitLocker keys, deletes a Creating job, is refused deleting a
+/// Shipping one, and sees the manual clock take the first job to Completed.
+#[test]
+fn the_official_javascript_client_drives_a_job_to_completed() {
+    let node = match client_node() {
+        Ok(node) => node,
+        Err(missing) => {
+            eprintln!(
+                "SKIPPED the_official_javascript_client_drives_a_job_to_completed: {missing}; \
+                 .ci/run installs it (cd tests/js && npm ci)"
+            );
+            return;
+        }
+    };
+    let server = Server::start(&[
+        &data_arg("quiet.toml"),
+        "--manual-clock",
+        "--no-background",
+        "--page-size",
+        "2",
+    ]);
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/official_client.mjs");
+    let output = assert_cmd::Command::new(node)
+        .arg(script)
+        .arg(format!("http://{}", server.address))
+        .timeout(LIMIT)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
+        8,
+        "{stdout}"
+    );
+    let (code, stderr, dir, _tmp) = server.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    // Every call of the client carried its api-version.
+    let requests = std::fs::read_to_string(dir.join("requests.csv")).unwrap();
+    let api: Vec<&str> = requests
+        .lines()
+        .filter(|line| line.contains("Microsoft.ImportExport"))
+        .collect();
+    assert!(api.len() > 20, "{requests}");
+    assert!(
+        api.iter()
+            .all(|line| line.contains("api-version=2021-01-01")),
+        "{requests}"
     );
 }
 
