@@ -6,10 +6,13 @@
 //! the same for every job of a customer, so equal profiles are one shared
 //! allocation, interned by value and dropped when the last job using it
 //! goes. What is the job's own (its name, delivery package, drives and their
-//! BitLocker keys) is packed into one byte buffer: each string as its length
-//! (a LEB128 varint) and its bytes, each optional value behind a varint tag
-//! (0 absent, n + 1 present). A kept job is then two pointers and one
-//! allocation the size of its own text; `get` unpacks it for Get Job.
+//! BitLocker keys) is packed into one byte buffer: numbers as LEB128
+//! varints, each optional value behind a varint tag (0 absent, n + 1
+//! present), each string as its length and its bytes, except that a string
+//! written only in hexadecimal digits, or only in digits and dashes (drive
+//! ids, manifest hashes, BitLocker keys, tracking numbers, dates), takes
+//! half a byte a character. A kept job is then two pointers and one
+//! allocation of about half its own text; `get` unpacks it for Get Job.
 
 use std::borrow::{Borrow, Cow};
 use std::cmp::Ordering;
@@ -115,7 +118,7 @@ struct PackedJob {
 impl PackedJob {
     fn pack(name: &str, profile: Arc<Profile>, job: &ClientJob) -> PackedJob {
         let mut out = Writer::default();
-        out.str(name);
+        out.name(name);
         match &job.delivery_package {
             None => out.num(0),
             Some(package) => {
@@ -142,23 +145,23 @@ impl PackedJob {
 
     fn unpack(&self) -> ClientJob {
         let mut own = Reader { bytes: &self.own };
-        own.str();
+        own.name();
         let delivery_package = (own.num() == 1).then(|| PackageInformation {
-            carrier_name: Cow::Owned(own.str().to_string()),
-            tracking_number: own.str().to_string(),
+            carrier_name: Cow::Owned(own.str()),
+            tracking_number: own.str(),
             drive_count: own
                 .opt_num()
                 .map(|count| u32::try_from(count).expect("packed from a u32")),
-            ship_date: own.opt_str().map(str::to_string),
+            ship_date: own.opt_str(),
         });
         let drives = (0..own.num())
             .map(|_| GivenDrive {
-                drive_id: own.str().to_string(),
-                bit_locker_key: own.str().to_string(),
+                drive_id: own.str(),
+                bit_locker_key: own.str(),
                 manifest_file: own
                     .opt_str()
-                    .map_or(Cow::Borrowed(MANIFEST_FILE), |file| Cow::Owned(file.into())),
-                manifest_hash: own.str().to_string(),
+                    .map_or(Cow::Borrowed(MANIFEST_FILE), Cow::Owned),
+                manifest_hash: own.str(),
             })
             .collect();
         ClientJob {
@@ -169,7 +172,7 @@ impl PackedJob {
     }
 
     fn name(&self) -> &str {
-        Reader { bytes: &self.own }.str()
+        Reader { bytes: &self.own }.name()
     }
 }
 
@@ -200,6 +203,12 @@ impl Ord for PackedJob {
     }
 }
 
+/// The alphabets of the strings packed two characters a byte (module
+/// docs): hexadecimal in either case (drive ids, manifest hashes), digits
+/// and dashes (BitLocker keys, tracking numbers, dates). A string's kind is
+/// 0 (its bytes as they are) or 1 + its alphabet's index.
+const ALPHABETS: [&[u8]; 3] = [b"0123456789ABCDEF", b"0123456789abcdef", b"0123456789-"];
+
 /// Packs values into bytes (module docs).
 #[derive(Default)]
 struct Writer {
@@ -223,17 +232,46 @@ impl Writer {
         self.num(n.map_or(0, |n| n + 1));
     }
 
-    fn str(&mut self, text: &str) {
+    /// The name: its length and bytes, so it is read without a copy.
+    fn name(&mut self, text: &str) {
         self.num(text.len() as u64);
         self.bytes.extend_from_slice(text.as_bytes());
     }
 
+    fn str(&mut self, text: &str) {
+        self.opt_str(Some(text));
+    }
+
+    /// Tag 0: absent; else 1 + (length << 2 | kind), then the string.
     fn opt_str(&mut self, text: Option<&str>) {
-        match text {
-            None => self.num(0),
-            Some(text) => {
-                self.num(text.len() as u64 + 1);
-                self.bytes.extend_from_slice(text.as_bytes());
+        let Some(text) = text else {
+            self.num(0);
+            return;
+        };
+        let bytes = text.as_bytes();
+        let alphabet = (!bytes.is_empty())
+            .then(|| {
+                ALPHABETS
+                    .iter()
+                    .position(|alphabet| bytes.iter().all(|b| alphabet.contains(b)))
+            })
+            .flatten();
+        let kind = alphabet.map_or(0, |index| index as u64 + 1);
+        self.num(((bytes.len() as u64) << 2 | kind) + 1);
+        match alphabet {
+            None => self.bytes.extend_from_slice(bytes),
+            Some(index) => {
+                let symbol = |b: &u8| {
+                    ALPHABETS[index]
+                        .iter()
+                        .position(|a| a == b)
+                        .expect("a byte of the alphabet") as u8
+                };
+                for pair in bytes.chunks(2) {
+                    let high = symbol(&pair[0]) << 4;
+                    let low = pair.get(1).map_or(0, symbol);
+                    self.bytes.push(high | low);
+                }
             }
         }
     }
@@ -262,20 +300,40 @@ impl<'a> Reader<'a> {
         self.num().checked_sub(1)
     }
 
-    fn text(&mut self, len: u64) -> &'a str {
-        let (text, rest) = self.bytes.split_at(len as usize);
+    fn take(&mut self, len: usize) -> &'a [u8] {
+        let (taken, rest) = self.bytes.split_at(len);
         self.bytes = rest;
-        std::str::from_utf8(text).expect("packed from a str")
+        taken
     }
 
-    fn str(&mut self) -> &'a str {
-        let len = self.num();
-        self.text(len)
+    fn name(&mut self) -> &'a str {
+        let len = self.num() as usize;
+        std::str::from_utf8(self.take(len)).expect("packed from a str")
     }
 
-    fn opt_str(&mut self) -> Option<&'a str> {
-        let tag = self.num();
-        tag.checked_sub(1).map(|len| self.text(len))
+    fn str(&mut self) -> String {
+        self.opt_str().expect("a packed string")
+    }
+
+    fn opt_str(&mut self) -> Option<String> {
+        let tag = self.num().checked_sub(1)?;
+        let (len, kind) = ((tag >> 2) as usize, tag & 3);
+        let Some(alphabet) = kind.checked_sub(1).map(|index| ALPHABETS[index as usize]) else {
+            let bytes = self.take(len);
+            return Some(
+                std::str::from_utf8(bytes)
+                    .expect("packed from a str")
+                    .to_string(),
+            );
+        };
+        let packed = self.take(len.div_ceil(2));
+        let text = (0..len)
+            .map(|i| {
+                let nibble = (packed[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0x0f;
+                char::from(alphabet[usize::from(nibble)])
+            })
+            .collect();
+        Some(text)
     }
 }
 
@@ -393,6 +451,42 @@ mod tests {
             assert_eq!(back.opt_num(), Some(n.saturating_sub(1)));
         }
         assert!(back.bytes.is_empty());
+    }
+
+    fn round_trip(text: &str) -> (String, usize) {
+        let mut out = Writer::default();
+        out.str(text);
+        out.opt_str(None);
+        let mut back = Reader { bytes: &out.bytes };
+        let read = back.str();
+        assert_eq!(back.opt_str(), None);
+        assert!(back.bytes.is_empty());
+        (read, out.bytes.len() - 1)
+    }
+
+    #[test]
+    fn strings_of_the_short_alphabets_take_half_a_byte_a_character() {
+        let key = "384824-252670-478214-157960-719488-674993-402369-712151";
+        // 55 characters: the tag (55 << 2 | 3) + 1 = 224 in two varint
+        // bytes, then 28 bytes.
+        assert_eq!(round_trip(key), (key.to_string(), 2 + 28));
+        assert_eq!(round_trip("01FCE552"), ("01FCE552".to_string(), 1 + 4));
+        assert_eq!(round_trip("01fce55"), ("01fce55".to_string(), 1 + 4));
+        // Mixed case, other characters, the empty string: as they are.
+        for text in ["01FcE552", "j000001", "2026-01-07T00:00", "", "é-1"] {
+            assert_eq!(
+                round_trip(text),
+                (text.to_string(), 1 + text.len()),
+                "{text}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips(text in "[0-9A-F-]{0,40}|[0-9a-f]{0,40}|\\PC{0,30}") {
+            proptest::prop_assert_eq!(round_trip(&text).0, text);
+        }
     }
 
     #[test]
