@@ -429,6 +429,34 @@ mod tests {
     }
 
     #[test]
+    fn a_job_of_the_readme_recipe_packs_into_135_bytes() {
+        let put: crate::api::PutJobBody = serde_json::from_str(
+            r#"{"location":"West US","properties":{"storageAccountId":"/subscriptions/s/storageAccounts/a",
+                "jobType":"Import","driveList":[
+                {"driveId":"01FCE552","bitLockerKey":"384824-252670-478214-157960-719488-674993-402369-712151",
+                 "manifestFile":"\\DriveManifest.xml","manifestHash":"96FF9FE3AE3D09951A300ABCC59E6D2B"},
+                {"driveId":"A4F7896C","bitLockerKey":"663707-615043-031746-072061-210166-641740-381425-093269",
+                 "manifestFile":"\\DriveManifest.xml","manifestHash":"CE5872A312EFBABFF19E478668168833"}]}}"#,
+        )
+        .unwrap();
+        let update: crate::api::UpdateJobBody = serde_json::from_str(
+            r#"{"properties":{"state":"Shipping","deliveryPackage":{"carrierName":"DHL",
+                "trackingNumber":"1431624857","driveCount":2,"shipDate":"2026-01-07"}}}"#,
+        )
+        .unwrap();
+        let owner = profile("s").owner;
+        let mut job = ClientJob::from_put(owner, put);
+        let request = crate::serve::client::update_request(&update).unwrap();
+        job.update(update, request);
+        let packed = PackedJob::pack("j000000", Arc::clone(&job.profile), &job);
+        // Name 1 + 7. Package: tag 1, `DHL` 1 + 3, tracking number 1 + 5,
+        // drive count 1, ship date 1 + 5. Drive count 1. Each drive: id
+        // 1 + 4, key 2 + 28, the default manifest file 1, hash 2 + 16.
+        assert_eq!(packed.own.len(), 8 + 18 + 1 + 2 * 54);
+        assert_eq!(packed.unpack(), job);
+    }
+
+    #[test]
     fn numbers_of_every_width_round_trip() {
         let numbers = [
             0,
