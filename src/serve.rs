@@ -6,7 +6,8 @@
 //! each engine call, never across an `.await`, so requests apply in one
 //! order; the clock that maps wall time, or each request's stamp, to
 //! simulated time (`clock`); the routes (`routes`) with the wire types of
-//! `api` converted into the model's requests at the edge (`client`); one
+//! `api` converted into the model's requests at the edge (`client`), and
+//! what clients gave for their jobs kept small (`client_store`); one
 //! error type that is the ARM error body (`error`); listings and their
 //! paging (`listing`); the provider's own resources (`provider`).
 //!
@@ -24,6 +25,7 @@
 //! `run.json`. The caller puts the directory in place (`output_dir`).
 
 pub mod client;
+pub mod client_store;
 pub mod clock;
 pub mod error;
 pub mod listing;

@@ -71,7 +71,7 @@ pub struct DriveStatus {
 }
 
 /// `ReturnAddress`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReturnAddress {
     pub recipient_name: String,
@@ -88,7 +88,7 @@ pub struct ReturnAddress {
 }
 
 /// `ReturnShipping`: the carrier and the customer's account with it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReturnShipping {
     pub carrier_name: Cow<'static, str>,
@@ -110,14 +110,14 @@ pub struct PackageInformation {
 }
 
 /// `Export`: what an export job exports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Export {
     pub blob_list: BlobList,
 }
 
 /// `Export.blobList`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BlobList {
     pub blob_path_prefix: Vec<String>,

@@ -8,9 +8,12 @@
 //! address, carrier, drives and their BitLocker keys) so Get Job echoes it:
 //! the lifecycle (states, bytes, logs) comes from the engine through the
 //! one Get Job interpreter (`fixtures::snapshot::JobView`), and `overlay`
-//! puts the client's own values over the invented ones.
+//! puts the client's own values over the invented ones. Between requests
+//! the values are kept packed, with what many jobs share shared
+//! (`serve::client_store`).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::api::{
     DriveSpec, Export, JobResponse, PackageInformation, PutJobBody, RESOURCE_TYPE, ReturnAddress,
@@ -24,27 +27,46 @@ use crate::serve::error::ApiError;
 pub const MAX_JOB_NAME: usize = 64;
 
 /// Where a job belongs: ARM scopes a job by subscription and resource group.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Owner {
     pub subscription: String,
     pub resource_group: String,
 }
 
 /// What a client gave for its job, echoed by Get Job.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientJob {
+    /// What many jobs of one customer give alike, shared between them
+    /// (`serve::client_store`); changed by copy (`Arc::make_mut`).
+    pub profile: Arc<Profile>,
+    pub delivery_package: Option<PackageInformation>,
+    /// Import jobs: the drives as listed, with their BitLocker keys.
+    pub drives: Vec<GivenDrive>,
+}
+
+/// The values of a job that are usually the same for every job of a
+/// customer: whose it is, where it ships from and to, how it logs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Profile {
     pub owner: Owner,
     pub location: Option<Cow<'static, str>>,
     pub storage_account_id: String,
     pub return_address: Option<ReturnAddress>,
     pub return_shipping: Option<ReturnShipping>,
-    pub delivery_package: Option<PackageInformation>,
     pub diagnostics_path: Cow<'static, str>,
     pub log_level: Cow<'static, str>,
     pub backup_drive_manifest: bool,
-    /// Import jobs: the drives as listed, with their BitLocker keys.
-    pub drives: Vec<DriveSpec>,
     pub export: Option<Export>,
+}
+
+/// A drive of Put Job's `driveList`, as far as the service echoes it (Get
+/// Job's drive list, `listBitLockerKeys`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GivenDrive {
+    pub drive_id: String,
+    pub bit_locker_key: String,
+    pub manifest_file: Cow<'static, str>,
+    pub manifest_hash: String,
 }
 
 impl Owner {
@@ -215,18 +237,22 @@ impl ClientJob {
     /// What a Put Job gave.
     pub fn from_put(owner: Owner, body: PutJobBody) -> ClientJob {
         let properties = body.properties;
-        ClientJob {
+        let profile = Profile {
             owner,
             location: body.location,
             storage_account_id: properties.storage_account_id,
             return_address: properties.return_address,
             return_shipping: properties.return_shipping,
-            delivery_package: properties.delivery_package,
             diagnostics_path: properties.diagnostics_path,
             log_level: properties.log_level,
             backup_drive_manifest: properties.backup_drive_manifest,
-            drives: properties.drive_list.unwrap_or_default(),
             export: properties.export,
+        };
+        let drives = properties.drive_list.unwrap_or_default();
+        ClientJob {
+            profile: Arc::new(profile),
+            delivery_package: properties.delivery_package,
+            drives: drives.into_iter().map(GivenDrive::from).collect(),
         }
     }
 
@@ -235,15 +261,18 @@ impl ClientJob {
     /// what the new body leaves out is kept.
     pub fn replace(&mut self, body: PutJobBody) {
         let properties = body.properties;
-        self.location = body.location.or(self.location.take());
-        self.storage_account_id = properties.storage_account_id;
-        self.return_address = properties.return_address.or(self.return_address.take());
-        self.return_shipping = properties.return_shipping.or(self.return_shipping.take());
+        let profile = Arc::make_mut(&mut self.profile);
+        profile.location = body.location.or(profile.location.take());
+        profile.storage_account_id = properties.storage_account_id;
+        profile.return_address = properties.return_address.or(profile.return_address.take());
+        profile.return_shipping = properties
+            .return_shipping
+            .or(profile.return_shipping.take());
+        profile.diagnostics_path = properties.diagnostics_path;
+        profile.log_level = properties.log_level;
+        profile.backup_drive_manifest = properties.backup_drive_manifest;
+        profile.export = properties.export.or(profile.export.take());
         self.delivery_package = properties.delivery_package.or(self.delivery_package.take());
-        self.diagnostics_path = properties.diagnostics_path;
-        self.log_level = properties.log_level;
-        self.backup_drive_manifest = properties.backup_drive_manifest;
-        self.export = properties.export.or(self.export.take());
     }
 
     /// An accepted Update Job Properties: what it gave replaces what was
@@ -253,74 +282,82 @@ impl ClientJob {
             return;
         }
         let properties = body.properties;
-        if properties.return_address.is_some() {
-            self.return_address = properties.return_address;
-        }
-        if properties.return_shipping.is_some() {
-            self.return_shipping = properties.return_shipping;
-        }
         if properties.delivery_package.is_some() {
             self.delivery_package = properties.delivery_package;
         }
+        let changes_profile = properties.return_address.is_some()
+            || properties.return_shipping.is_some()
+            || properties.log_level.is_some()
+            || properties.backup_drive_manifest.is_some();
+        if !changes_profile {
+            return;
+        }
+        let profile = Arc::make_mut(&mut self.profile);
+        if properties.return_address.is_some() {
+            profile.return_address = properties.return_address;
+        }
+        if properties.return_shipping.is_some() {
+            profile.return_shipping = properties.return_shipping;
+        }
         if let Some(level) = properties.log_level {
-            self.log_level = level;
+            profile.log_level = level;
         }
         if let Some(backup) = properties.backup_drive_manifest {
-            self.backup_drive_manifest = backup;
+            profile.backup_drive_manifest = backup;
         }
     }
 
-    /// The BitLocker key the client gave for drive `serial`.
-    pub fn bitlocker_key(&self, serial: u32) -> Option<&str> {
+    /// The drive the client listed whose id is the engine's drive `serial`.
+    pub fn given_drive(&self, serial: u32) -> Option<&GivenDrive> {
         self.drives
             .iter()
             .find(|drive| drive_serial(&drive.drive_id) == Some(serial))
-            .map(|drive| drive.bit_locker_key.as_str())
     }
 
     /// Puts the client's values over the invented ones of `response` (a
     /// Get Job answer built with the job's fake customer, whose blob
     /// endpoint is `fake_blob_endpoint`).
-    pub fn overlay(&self, response: &mut JobResponse, fake_blob_endpoint: &str) {
+    pub fn overlay(self, response: &mut JobResponse, fake_blob_endpoint: &str) {
+        let profile = &*self.profile;
         response.id = format!(
             "/subscriptions/{}/resourceGroups/{}/providers/{RESOURCE_TYPE}/{}",
-            self.owner.subscription, self.owner.resource_group, response.name
+            profile.owner.subscription, profile.owner.resource_group, response.name
         );
-        if let Some(location) = &self.location {
+        if let Some(location) = &profile.location {
             response.location = location.clone();
         }
         let details = &mut response.properties;
-        details.storage_account_id = self.storage_account_id.clone();
+        details.storage_account_id = profile.storage_account_id.clone();
         if details.return_address.is_some()
-            && let Some(address) = &self.return_address
+            && let Some(address) = &profile.return_address
         {
             details.return_address = Some(address.clone());
         }
         if details.return_shipping.is_some() {
-            details.return_shipping = self.return_shipping.clone();
+            details.return_shipping = profile.return_shipping.clone();
         }
-        if let (Some(shown), Some(given)) = (&mut details.delivery_package, &self.delivery_package)
-        {
-            shown.carrier_name = given.carrier_name.clone();
-            shown.tracking_number = given.tracking_number.clone();
+        if let (Some(shown), Some(given)) = (&mut details.delivery_package, self.delivery_package) {
+            shown.carrier_name = given.carrier_name;
+            shown.tracking_number = given.tracking_number;
             if given.drive_count.is_some() {
                 shown.drive_count = given.drive_count;
             }
             if given.ship_date.is_some() {
-                shown.ship_date = given.ship_date.clone();
+                shown.ship_date = given.ship_date;
             }
         }
-        if let (Some(shown), Some(shipping)) = (&mut details.return_package, &self.return_shipping)
+        if let (Some(shown), Some(shipping)) =
+            (&mut details.return_package, &profile.return_shipping)
         {
             shown.carrier_name = shipping.carrier_name.clone();
         }
-        details.diagnostics_path = self.diagnostics_path.clone();
-        details.log_level = self.log_level.clone();
-        details.backup_drive_manifest = self.backup_drive_manifest;
-        if self.export.is_some() {
-            details.export = self.export.clone();
+        details.diagnostics_path = profile.diagnostics_path.clone();
+        details.log_level = profile.log_level.clone();
+        details.backup_drive_manifest = profile.backup_drive_manifest;
+        if profile.export.is_some() {
+            details.export = profile.export.clone();
         }
-        let blob_endpoint = self.blob_endpoint();
+        let blob_endpoint = profile.blob_endpoint();
         let rebase = |uri: &mut Option<String>| {
             if let Some(text) = uri
                 && let (Some(rest), Some(endpoint)) =
@@ -345,7 +382,9 @@ impl ClientJob {
             }
         }
     }
+}
 
+impl Profile {
     /// `https://<account>.blob.core.windows.net`, from the storage account id.
     fn blob_endpoint(&self) -> Option<String> {
         let account = self
@@ -353,6 +392,17 @@ impl ClientJob {
             .rsplit('/')
             .find(|part| !part.is_empty())?;
         Some(format!("https://{account}.blob.core.windows.net"))
+    }
+}
+
+impl From<DriveSpec> for GivenDrive {
+    fn from(drive: DriveSpec) -> GivenDrive {
+        GivenDrive {
+            drive_id: drive.drive_id,
+            bit_locker_key: drive.bit_locker_key,
+            manifest_file: drive.manifest_file,
+            manifest_hash: drive.manifest_hash,
+        }
     }
 }
 

@@ -12,7 +12,7 @@
 //! customers (background load) belong to their fake customers'
 //! subscriptions and resource groups (`fixtures::fake`).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,7 +24,8 @@ use crate::fixtures::snapshot::JobView;
 use crate::model::{Answer, PutJob, Update};
 use crate::record::RunStats;
 use crate::scenario::Scenario;
-use crate::serve::client::{ClientJob, Owner, drive_serial};
+use crate::serve::client::{ClientJob, Owner};
+use crate::serve::client_store::ClientStore;
 use crate::serve::clock::ServeClock;
 use crate::serve::error::{ApiError, Refused};
 use crate::serve::listing::ListQuery;
@@ -60,9 +61,8 @@ pub struct Page {
 pub struct World {
     /// `None` only inside `reset`.
     engine: Option<Engine<ServeSink>>,
-    /// Boxed: a map's nodes keep room for eleven entries and are often
-    /// half full, so a large value inline would cost twice its size.
-    clients: BTreeMap<String, Box<ClientJob>>,
+    /// What clients gave for their jobs, by name.
+    clients: ClientStore,
     clock: ServeClock,
     scenario: Arc<Scenario>,
     mode: Mode,
@@ -83,7 +83,7 @@ impl World {
         };
         World {
             engine: Some(Engine::new(Arc::clone(&scenario), 0, mode, sink)),
-            clients: BTreeMap::new(),
+            clients: ClientStore::new(),
             clock,
             scenario,
             mode,
@@ -152,7 +152,7 @@ impl World {
         if at - self.pruned_at >= PRUNE_EVERY {
             self.pruned_at = at;
             let engine = self.engine.as_ref().expect("an engine outside reset");
-            self.clients.retain(|name, _| engine.has_live_job(name));
+            self.clients.retain(|name| engine.has_live_job(name));
         }
     }
 
@@ -218,16 +218,17 @@ impl World {
             subscription: path.subscription.clone(),
             resource_group: path.resource_group.clone(),
         };
-        match (answer, self.clients.get_mut(name)) {
-            (Answer::Accepted, Some(client)) => client.replace(body),
-            (Answer::Created | Answer::Accepted, _) => {
-                self.clients
-                    .insert(name.to_string(), Box::new(ClientJob::from_put(owner, body)));
+        let client = match (answer, self.clients.get(name)) {
+            (Answer::Accepted, Some(mut client)) => {
+                client.replace(body);
+                client
             }
+            (Answer::Created | Answer::Accepted, _) => ClientJob::from_put(owner, body),
             (Answer::Invalid(_) | Answer::Conflict | Answer::NotFound, _) => {
                 unreachable!("refusals returned above")
             }
-        }
+        };
+        self.clients.insert(name, client);
         Ok((answer, self.get_job(path)?))
     }
 
@@ -270,8 +271,9 @@ impl World {
                     .to_string()
             }
         })?;
-        if let Some(client) = self.clients.get_mut(&path.name) {
+        if let Some(mut client) = self.clients.get(&path.name) {
             client.update(body, update);
+            self.clients.insert(&path.name, client);
         }
         self.get_job(path)
     }
@@ -298,12 +300,9 @@ impl World {
             .iter()
             .filter(|drive| !drive.extra)
             .map(|drive| {
-                let given = client.and_then(|client| {
-                    client
-                        .drives
-                        .iter()
-                        .find(|given| drive_serial(&given.drive_id) == Some(drive.serial))
-                });
+                let given = client
+                    .as_ref()
+                    .and_then(|client| client.given_drive(drive.serial));
                 DriveBitLockerKey {
                     drive_id: given.map_or_else(|| drive.drive_id(), |g| g.drive_id.clone()),
                     bit_locker_key: given.map_or_else(
@@ -372,10 +371,12 @@ impl World {
     }
 
     /// Whose job `live` is.
-    fn owner(&self, live: &LiveJob<'_>) -> Owner {
-        match self.clients.get(&live.record.name) {
-            Some(client) => client.owner.clone(),
-            None => Owner::of_fake(&JobFake::new(&self.factory, live.key).customer),
+    fn owner(&self, live: &LiveJob<'_>) -> Cow<'_, Owner> {
+        match self.clients.owner(&live.record.name) {
+            Some(owner) => Cow::Borrowed(owner),
+            None => Cow::Owned(Owner::of_fake(
+                &JobFake::new(&self.factory, live.key).customer,
+            )),
         }
     }
 
