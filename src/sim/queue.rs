@@ -153,6 +153,13 @@ impl<E> EventQueue<E> {
         self.near.peek().map(|entry| entry.time)
     }
 
+    /// The earliest event of the current bucket, if it holds any: the next
+    /// to pop unless an earlier one is pushed first. It never moves the
+    /// calendar.
+    pub fn peek_near(&self) -> Option<&E> {
+        self.near.peek().map(|entry| &entry.event)
+    }
+
     /// Pending events.
     pub fn len(&self) -> usize {
         self.len
