@@ -301,6 +301,12 @@ pub fn accrue_state_time(job: &mut Job, now: SimTime) {
     job.state_since = now;
 }
 
+/// How much of a job's drive list `JobSlab::prefetch` asks for: the first
+/// drive's lines. Asking for more of a long list measured slower, at a
+/// million jobs 10.0-11.6 s against 8.6-9.5 s of engine time: too many
+/// outstanding fetches stall the processor.
+const DRIVE_PREFETCH_BYTES: usize = 256;
+
 /// Jobs in flight by slot. A slot is reused once its job is written out,
 /// with its generation bumped so stale `JobRef`s miss.
 #[derive(Debug, Default)]
@@ -373,7 +379,8 @@ impl JobSlab {
         {
             let job = (job as *const Option<Job>).cast::<u8>();
             prefetch_lines(job, std::mem::size_of::<Option<Job>>());
-            prefetch_lines(std::ptr::without_provenance(drives), bytes);
+            let drives = std::ptr::without_provenance(drives);
+            prefetch_lines(drives, bytes.min(DRIVE_PREFETCH_BYTES));
         }
     }
 
