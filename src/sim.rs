@@ -16,11 +16,13 @@
 //! - `resource`: servers with a FIFO queue and time-weighted statistics.
 //! - `streams`: the per-job random streams (docs/model.md, Randomness and
 //!   common random numbers); `fate`: every random draw a job can need,
-//!   drawn up front in a fixed order.
+//!   drawn up front in a fixed order; `ahead`: the arrivals' fates drawn
+//!   on a second thread during a batch run.
 //!
 //! The core does no I/O, never reads the wall clock and never touches a global
 //! RNG: finished rows leave through a `RecordSink`, progress through a callback.
 
+mod ahead;
 mod arrivals;
 mod customer;
 mod engine;
@@ -39,6 +41,7 @@ mod transition;
 mod view;
 
 use std::sync::Arc;
+use std::thread;
 
 use crate::record::RunStats;
 use crate::scenario::Scenario;
@@ -73,13 +76,38 @@ const STOP_CHECK_EVERY: u64 = 4_096;
 /// handled, or at that limit when jobs are still open (they are written
 /// `unfinished`). A sink that says it has `stopped` ends the run at once,
 /// with nothing more written and default statistics.
+///
+/// A replication of many jobs draws its arrivals' fates on a second thread
+/// (`ahead`), with the same values and so the same output.
 pub fn run_replication(
     scenario: &Arc<Scenario>,
     replication: u32,
     sink: &mut dyn RecordSink,
     progress: &mut dyn FnMut(Progress),
 ) -> RunStats {
-    let mut engine = Engine::new(Arc::clone(scenario), replication, Mode::Batch, sink);
+    let engine = Engine::new(Arc::clone(scenario), replication, Mode::Batch, sink);
+    if ahead::expected_arrivals(scenario) < ahead::WORTH_A_THREAD {
+        return drive(engine, replication, progress);
+    }
+    let streams = StreamFactory::new(scenario.simulation.seed, replication);
+    let (sender, fates) = ahead::channel();
+    thread::scope(|scope| {
+        scope.spawn(|| ahead::draw_ahead(scenario, &streams, sender));
+        let mut engine = engine;
+        engine.take_fates_from(fates);
+        // Returning drops the engine and its end of the channel, which
+        // stops the drawing thread.
+        drive(engine, replication, progress)
+    })
+}
+
+/// Runs `engine` to the end of its replication (see `run_replication`).
+fn drive(
+    mut engine: Engine<&mut dyn RecordSink>,
+    replication: u32,
+    progress: &mut dyn FnMut(Progress),
+) -> RunStats {
+    let scenario = Arc::clone(&engine.scenario);
     let run_end = scenario.run_end();
     let report = |engine: &Engine<&mut dyn RecordSink>| Progress {
         replication,

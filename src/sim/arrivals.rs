@@ -9,6 +9,7 @@
 use rand_chacha::ChaCha8Rng;
 
 use crate::scenario::{ArrivalProcess, Scenario};
+use crate::sim::ahead::arrival_given;
 use crate::sim::engine::Engine;
 use crate::sim::event::Event;
 use crate::sim::sink::RecordSink;
@@ -87,18 +88,13 @@ impl<S: RecordSink> Engine<S> {
     pub(super) fn on_arrival(&mut self) {
         let index = self.arrivals.next_index;
         self.arrivals.next_index += 1;
-        let (kind, n_drives) = match &self.scenario.arrivals.process {
-            ArrivalProcess::Trace { rows } => {
-                let row = &rows[index as usize];
-                (Some(row.kind), row.drives)
-            }
-            ArrivalProcess::Poisson { .. } | ArrivalProcess::Count { .. } => (None, None),
-        };
+        let (kind, n_drives) = arrival_given(&self.scenario, index);
         let key = JobKey {
             root: index,
             generation: 0,
         };
-        self.create_simulated_job(key, kind, n_drives, None);
+        let fate = self.ahead.as_mut().and_then(|ahead| ahead.take(index));
+        self.create_simulated_job(key, kind, n_drives, None, fate);
         self.schedule_next_arrival();
     }
 }

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use crate::record::{DriveRecord, RunStats};
 use crate::scenario::Scenario;
+use crate::sim::ahead::FatesAhead;
 use crate::sim::arrivals::Arrivals;
 use crate::sim::event::{Event, Package, Shipment};
 use crate::sim::job::{Job, JobRef, JobSlab};
@@ -78,6 +79,8 @@ pub struct Engine<S: RecordSink> {
     /// Reused buffer for a job's drive rows.
     pub(super) drive_records: Vec<DriveRecord>,
     pub(super) events_handled: u64,
+    /// Fates of the arrivals drawn on another thread (a batch run's).
+    pub(super) ahead: Option<FatesAhead>,
 }
 
 /// The last instant the engine may reach: a batch run stops at `run_end`;
@@ -139,12 +142,19 @@ impl<S: RecordSink> Engine<S> {
             next_outside_root: OUTSIDE_ROOT_BASE,
             drive_records: Vec::new(),
             events_handled: 0,
+            ahead: None,
             streams,
             scenario,
         };
         engine.schedule_next_arrival();
         engine.queue.push(window_start, Event::Snapshot);
         engine
+    }
+
+    /// Takes the arrivals' fates from `ahead` (drawn by `sim::ahead::draw_ahead`
+    /// with this engine's scenario and streams) instead of drawing them.
+    pub fn take_fates_from(&mut self, ahead: FatesAhead) {
+        self.ahead = Some(ahead);
     }
 
     /// The simulated clock.
@@ -165,6 +175,11 @@ impl<S: RecordSink> Engine<S> {
     /// Handles the next event, moving the clock to it; returns its time.
     pub fn step(&mut self) -> Option<SimTime> {
         let (time, event) = self.queue.pop()?;
+        // The next event's job is fetched from memory while this one is
+        // handled: with thousands of jobs in flight, most are not in cache.
+        if let Some(j) = self.queue.peek_near().and_then(|next| next.job()) {
+            self.jobs.prefetch(j);
+        }
         self.move_clock(time);
         self.handle(event);
         self.events_handled += 1;

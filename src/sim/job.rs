@@ -301,12 +301,21 @@ pub fn accrue_state_time(job: &mut Job, now: SimTime) {
     job.state_since = now;
 }
 
+/// How much of a job's drive list `JobSlab::prefetch` asks for: the first
+/// drive's lines. Asking for more of a long list measured slower, at a
+/// million jobs 10.0-11.6 s against 8.6-9.5 s of engine time: too many
+/// outstanding fetches stall the processor.
+const DRIVE_PREFETCH_BYTES: usize = 256;
+
 /// Jobs in flight by slot. A slot is reused once its job is written out,
 /// with its generation bumped so stale `JobRef`s miss.
 #[derive(Debug, Default)]
 pub struct JobSlab {
     slots: Vec<Option<Job>>,
     generations: Vec<u32>,
+    /// Where each slot's job keeps its drives (address, bytes), for
+    /// `prefetch`: a job's drive list never changes after its creation.
+    drive_memory: Vec<(usize, usize)>,
     free: Vec<u32>,
     live: u64,
 }
@@ -323,8 +332,13 @@ impl JobSlab {
 
     pub fn insert(&mut self, job: Job) -> JobRef {
         self.live += 1;
+        let drive_memory = (
+            job.drives.as_ptr() as usize,
+            std::mem::size_of_val(job.drives.as_slice()),
+        );
         if let Some(slot) = self.free.pop() {
             self.slots[slot as usize] = Some(job);
+            self.drive_memory[slot as usize] = drive_memory;
             JobRef {
                 slot,
                 generation: self.generations[slot as usize],
@@ -333,6 +347,7 @@ impl JobSlab {
             let slot = u32::try_from(self.slots.len()).expect("too many jobs in flight");
             self.slots.push(Some(job));
             self.generations.push(0);
+            self.drive_memory.push(drive_memory);
             JobRef {
                 slot,
                 generation: 0,
@@ -355,6 +370,20 @@ impl JobSlab {
         self.generations[j.slot as usize] == j.generation && self.slots[j.slot as usize].is_some()
     }
 
+    /// Asks the processor to bring `j`'s slot and drives into cache ahead
+    /// of their use (a hint: a stale `j` only wastes it).
+    pub fn prefetch(&self, j: JobRef) {
+        let slot = j.slot as usize;
+        if let (Some(job), Some(&(drives, bytes))) =
+            (self.slots.get(slot), self.drive_memory.get(slot))
+        {
+            let job = (job as *const Option<Job>).cast::<u8>();
+            prefetch_lines(job, std::mem::size_of::<Option<Job>>());
+            let drives = std::ptr::without_provenance(drives);
+            prefetch_lines(drives, bytes.min(DRIVE_PREFETCH_BYTES));
+        }
+    }
+
     pub fn get(&self, j: JobRef) -> &Job {
         self.slots[j.slot as usize].as_ref().expect("live job")
     }
@@ -372,6 +401,23 @@ impl JobSlab {
                 generation: self.generations[slot],
             })
     }
+}
+
+/// Asks for the cache lines of `bytes` bytes at `start` (a hint that never
+/// faults, whatever the address; nothing elsewhere than x86-64).
+#[inline]
+fn prefetch_lines(start: *const u8, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        for offset in (0..bytes).step_by(64) {
+            // SAFETY: a prefetch reads nothing and never faults, whatever the
+            // address; it only asks the processor to fetch a line.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset).cast::<i8>()) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (start, bytes);
 }
 
 #[cfg(test)]

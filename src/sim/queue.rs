@@ -1,7 +1,6 @@
 //! The event queue: a calendar of fixed-width time buckets for a window
-//! ahead of the clock, a small binary heap for the current bucket, and a
-//! binary heap behind for everything past the window. Ordered by
-//! `(time, insertion sequence)`.
+//! ahead of the clock, the current bucket sorted, and a binary heap behind
+//! for everything past the window. Ordered by `(time, insertion sequence)`.
 //!
 //! Events at the same instant come out in the order they were scheduled
 //! (FIFO). That makes a run a pure function of the scenario and the seed, and
@@ -9,44 +8,58 @@
 //!
 //! Why buckets: a year of a million jobs keeps hundreds of thousands of
 //! events pending (timers weeks ahead), and a single binary heap of that size
-//! spends most of its time on cache misses. Here only the events of the
-//! current bucket live in the heap `near`; later ones within the window are
-//! appended to their bucket's vector and heapified when the clock reaches it.
-//! Push is O(1) for a later bucket and O(log k) for the current one (k events
-//! in it); pop is O(log k).
+//! spends most of its time on cache misses. Here later events within the
+//! window are appended to their bucket's vector; when the clock reaches a
+//! bucket it is sorted once (`current`, popped off its end), and the few
+//! events pushed into the current bucket after that wait in a small heap
+//! (`near`); a pop takes the earlier of the two. Push is O(1) for a later
+//! bucket and O(log k) for the current one (k events pushed into it); pop
+//! is O(1) from `current` (after an O(n log n) sort of n events, once) and
+//! O(log k) from `near`. The bucket width is a power of two of
+//! milliseconds, so a bucket index is a shift, not a division.
 //!
 //! Why a window: buckets exist only for the next `window` bucket widths
-//! (about five months with the engine's hour-wide buckets, longer than every
-//! timer of the baseline), so the calendar never holds more than `window`
-//! buckets however far ahead an event is scheduled. Events past the window
-//! wait in the heap `far` and move into their bucket as the window reaches
-//! them; when nothing is left within the window the clock jumps straight to
-//! the bucket of the earliest far event. Memory is therefore at most
-//! `window` buckets plus an amount in proportion to the pending events (the
-//! most ever pending: vectors keep their capacity), whatever the events'
-//! times, and a pop never walks more than `window` empty buckets.
+//! (about six months with the engine's buckets of about an hour, longer
+//! than every timer of the baseline), so the calendar never holds more than
+//! `window` buckets however far ahead an event is scheduled. Events past the
+//! window wait in the heap `far` and move into their bucket as the window
+//! reaches them; when nothing is left within the window the clock jumps
+//! straight to the bucket of the earliest far event. Memory is therefore at
+//! most `window` buckets plus an amount in proportion to the pending events
+//! (the most ever pending: vectors keep their capacity, and up to 64
+//! emptied ones are kept for reuse), whatever the events' times, and a pop
+//! never walks more than `window` empty buckets.
 //!
 //! The order is exactly that of one heap keyed by `(time, sequence)`: every
-//! event in `near` is earlier than every event in the calendar, and every
-//! calendar event earlier than every event in `far`, so the earliest event is
-//! always the top of `near`.
+//! event of the current bucket (`current` and `near`) is earlier than every
+//! event in the calendar, and every calendar event earlier than every event
+//! in `far`, so the earliest event is the earlier of the end of `current`
+//! and the top of `near`.
 //!
 //! Events after `end` are dropped: the run never reaches them.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, VecDeque};
 
 use crate::time::{SimDuration, SimTime};
 
-/// Buckets of the calendar window used by `EventQueue::new`: 4096 hour-wide
-/// buckets are about 171 days, past the baseline's longest timer (90 days),
-/// at 24 bytes a bucket (96 KiB) when every one is in use.
+/// Buckets of the calendar window used by `EventQueue::new`: 4096 buckets
+/// of about an hour (2^22 ms) are about 199 days, past the baseline's
+/// longest timer (90 days), at 24 bytes a bucket (96 KiB) when every one is
+/// in use.
 const WINDOW_BUCKETS: usize = 4096;
+
+/// Emptied bucket vectors kept for reuse, at most.
+const SPARE_BUCKETS: usize = 64;
 
 /// A min-queue of events keyed by time, FIFO among equal times.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    /// Events of the current bucket: every pending event before `near_end`.
+    /// Events of the current bucket as it stood when the clock reached it,
+    /// sorted latest first: the earliest is popped off the end.
+    current: Vec<Entry<E>>,
+    /// Events pushed into the current bucket since it became current.
+    /// Every pending event before `near_end` is in `current` or `near`.
     near: BinaryHeap<Entry<E>>,
     /// The exclusive end of the current bucket.
     near_end: SimTime,
@@ -55,13 +68,15 @@ pub struct EventQueue<E> {
     later: VecDeque<Vec<Entry<E>>>,
     /// Events at or after `near_end + window w`, the end of the calendar.
     far: BinaryHeap<Entry<E>>,
-    /// The bucket width `w`.
-    width: SimDuration,
+    /// The bucket width `w` is `2^shift` ms, so a bucket index is a shift.
+    shift: u32,
     /// Buckets in the calendar at most.
     window: usize,
     end: SimTime,
     next_seq: u64,
     len: usize,
+    /// Emptied bucket vectors, whose allocations new buckets reuse.
+    spare: Vec<Vec<Entry<E>>>,
 }
 
 #[derive(Debug)]
@@ -71,9 +86,15 @@ struct Entry<E> {
     event: E,
 }
 
+impl<E> Entry<E> {
+    fn key(&self) -> (SimTime, u64) {
+        (self.time, self.seq)
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key() == other.key()
     }
 }
 
@@ -88,35 +109,44 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest entry.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
 impl<E> EventQueue<E> {
-    /// A queue for events in `[0, end]`, with buckets of `width` and a
-    /// calendar window of 4096 of them.
+    /// A queue for events in `[0, end]`, with buckets of `width` rounded up
+    /// to a power of two of milliseconds, and a calendar window of 4096 of
+    /// them.
     pub fn new(end: SimTime, width: SimDuration) -> Self {
         Self::with_window(end, width, WINDOW_BUCKETS)
     }
 
-    /// A queue whose calendar spans `window` buckets of `width` ahead of the
-    /// current one (0: every later event waits in the far heap).
+    /// A queue whose calendar spans `window` buckets of `width` (rounded up
+    /// to a power of two) ahead of the current one (0: every later event
+    /// waits in the far heap).
     fn with_window(end: SimTime, width: SimDuration, window: usize) -> Self {
         assert!(width.ms() > 0, "bucket width must be positive");
+        let width = (width.ms() as u64).next_power_of_two();
+        let shift = width.trailing_zeros();
         assert!(
-            end.ms().checked_add(width.ms()).is_some(),
+            i64::try_from(width)
+                .ok()
+                .and_then(|width| end.ms().checked_add(width))
+                .is_some(),
             "the end plus one bucket must be a representable time"
         );
         EventQueue {
+            current: Vec::new(),
             near: BinaryHeap::new(),
-            near_end: SimTime::ZERO + width,
+            near_end: SimTime(1 << shift),
             later: VecDeque::new(),
             far: BinaryHeap::new(),
-            width,
+            shift,
             window,
             end,
             next_seq: 0,
             len: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -142,7 +172,11 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.fill_near();
-        let entry = self.near.pop()?;
+        let entry = if self.current_is_next()? {
+            self.current.pop()
+        } else {
+            self.near.pop()
+        }?;
         self.len -= 1;
         Some((entry.time, entry.event))
     }
@@ -150,7 +184,14 @@ impl<E> EventQueue<E> {
     /// The time of the earliest event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.fill_near();
-        self.near.peek().map(|entry| entry.time)
+        self.peek_entry().map(|entry| entry.time)
+    }
+
+    /// The earliest event of the current bucket, if it holds any: the next
+    /// to pop unless an earlier one is pushed first. It never moves the
+    /// calendar.
+    pub fn peek_near(&self) -> Option<&E> {
+        self.peek_entry().map(|entry| &entry.event)
     }
 
     /// Pending events.
@@ -163,11 +204,31 @@ impl<E> EventQueue<E> {
         self.len == 0
     }
 
+    /// Whether the earliest event of the current bucket is the end of
+    /// `current` (rather than the top of `near`); `None` when both are empty.
+    #[inline]
+    fn current_is_next(&self) -> Option<bool> {
+        match (self.current.last(), self.near.peek()) {
+            (Some(current), Some(near)) => Some(current.key() < near.key()),
+            (Some(_), None) => Some(true),
+            (None, Some(_)) => Some(false),
+            (None, None) => None,
+        }
+    }
+
+    fn peek_entry(&self) -> Option<&Entry<E>> {
+        if self.current_is_next()? {
+            self.current.last()
+        } else {
+            self.near.peek()
+        }
+    }
+
     /// The calendar bucket of `time` (at or after `near_end`), or `None`
     /// when it lies past the window.
     fn calendar_index(&self, time: SimTime) -> Option<usize> {
         // Both times lie in [0, end + width], so the difference cannot overflow.
-        let buckets_ahead = (time - self.near_end).ms() / self.width.ms();
+        let buckets_ahead = (time - self.near_end).ms() >> self.shift;
         usize::try_from(buckets_ahead)
             .ok()
             .filter(|&index| index < self.window)
@@ -175,34 +236,47 @@ impl<E> EventQueue<E> {
 
     fn push_later(&mut self, index: usize, entry: Entry<E>) {
         if index >= self.later.len() {
-            self.later.resize_with(index + 1, Vec::new);
+            let spare = &mut self.spare;
+            self.later
+                .resize_with(index + 1, || spare.pop().unwrap_or_default());
         }
         self.later[index].push(entry);
     }
 
-    /// Makes `near` hold the earliest event, if any is pending.
+    /// Keeps an emptied bucket vector's allocation for a later bucket.
+    fn recycle(&mut self, bucket: Vec<Entry<E>>) {
+        debug_assert!(bucket.is_empty());
+        if bucket.capacity() > 0 && self.spare.len() < SPARE_BUCKETS {
+            self.spare.push(bucket);
+        }
+    }
+
+    /// Makes the current bucket hold the earliest event, if any is pending.
     #[inline]
     fn fill_near(&mut self) {
-        if self.near.is_empty() {
+        if self.current.is_empty() && self.near.is_empty() {
             self.advance_near();
         }
     }
 
     /// Moves the clock's bucket forward to the first non-empty one. Out of
-    /// line: most pops find `near` non-empty.
+    /// line: most pops find the current bucket non-empty.
     #[inline(never)]
     fn advance_near(&mut self) {
-        while self.near.is_empty() {
-            if let Some(bucket) = self.later.pop_front() {
-                self.near_end += self.width;
-                if !bucket.is_empty() {
-                    self.near = BinaryHeap::from(bucket);
-                }
+        let width = 1i64 << self.shift;
+        while self.current.is_empty() && self.near.is_empty() {
+            if let Some(mut bucket) = self.later.pop_front() {
+                self.near_end += SimDuration(width);
+                // Sorted once, latest first: popping the earliest is then
+                // a pop off the end. Keys are unique, so the order is total.
+                bucket.sort_unstable_by_key(|entry| Reverse(entry.key()));
+                let emptied = std::mem::replace(&mut self.current, bucket);
+                self.recycle(emptied);
             } else if let Some(first) = self.far.peek() {
                 // Nothing within the window: jump to the earliest far event's bucket.
                 let time = first.time.ms();
-                let bucket_start = time - time.rem_euclid(self.width.ms());
-                self.near_end = SimTime(bucket_start) + self.width;
+                let bucket_start = time - time.rem_euclid(width);
+                self.near_end = SimTime(bucket_start) + SimDuration(width);
             } else {
                 return;
             }
@@ -232,10 +306,12 @@ impl<E> EventQueue<E> {
     #[cfg(test)]
     fn footprint(&self) -> Footprint {
         Footprint {
-            buckets: self.later.capacity(),
-            entries: self.near.capacity()
+            buckets: self.later.capacity() + self.spare.capacity(),
+            entries: self.current.capacity()
+                + self.near.capacity()
                 + self.far.capacity()
-                + self.later.iter().map(Vec::capacity).sum::<usize>(),
+                + self.later.iter().map(Vec::capacity).sum::<usize>()
+                + self.spare.iter().map(Vec::capacity).sum::<usize>(),
             far_len: self.far.len(),
         }
     }
@@ -346,8 +422,9 @@ mod tests {
         const MAX_BUCKET_SLOTS: usize = 8192;
         // Vec and BinaryHeap allocate at least 4 slots and at most double
         // what they hold, and each event sits in one of them: a bucket, the
-        // current-bucket heap or the far heap, of which at most N_EVENTS + 2
-        // are allocated. So at most 4 slots per container.
+        // current bucket, its heap or the far heap; emptied bucket vectors
+        // are reused, not allocated anew, so at most N_EVENTS + 2 are
+        // allocated. So at most 4 slots per container.
         let max_entry_slots = 4 * (N_EVENTS as usize + 2);
         for span_days in [1, 1_000, 100_000, 10_000_000, 100_000_000] {
             let span = span_days * MS_PER_DAY;

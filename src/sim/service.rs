@@ -17,7 +17,7 @@
 
 use crate::model::{Answer, Cause, EventKind, Invalid, JobKind, JobState, PutJob, Update};
 use crate::record::{CallKind, JobHistory, TraceState};
-use crate::scenario::ArrivalProcess;
+use crate::sim::ahead::{Drawn, arrival_fate};
 use crate::sim::engine::Engine;
 use crate::sim::event::Event;
 use crate::sim::fate::{DriveFate, JobFate};
@@ -48,6 +48,8 @@ pub(super) struct NewJob {
     pub delivery_package: bool,
     /// `logLevel = Verbose` (drawn when `None`).
     pub verbose_log: Option<bool>,
+    /// The job's fate, when it was drawn ahead (`sim::ahead`); drawn now when `None`.
+    pub fate: Option<Drawn>,
 }
 
 impl<S: RecordSink> Engine<S> {
@@ -104,6 +106,7 @@ impl<S: RecordSink> Engine<S> {
             return_address: Some(put.return_address),
             delivery_package: put.delivery_package,
             verbose_log: Some(put.verbose_log),
+            fate: None,
         });
         if customer == CustomerKind::Replayed {
             self.plan_replayed_customer(j);
@@ -167,18 +170,7 @@ impl<S: RecordSink> Engine<S> {
     /// The drives of the follow-up export job `key`: its root job's count
     /// and sizes, since each follow-up copies its parent's.
     fn follow_up_drives(&self, key: JobKey) -> (u32, Vec<u64>) {
-        let root = JobKey {
-            root: key.root,
-            generation: 0,
-        };
-        let (kind, n_drives) = match &self.scenario.arrivals.process {
-            ArrivalProcess::Trace { rows } => rows
-                .get(root.root as usize)
-                .map_or((None, None), |row| (Some(row.kind), row.drives)),
-            ArrivalProcess::Poisson { .. } | ArrivalProcess::Count { .. } => (None, None),
-        };
-        let mut rng = self.streams.stream(root, Purpose::Fate);
-        let (fate, drives) = JobFate::draw(&mut rng, &self.scenario, kind, n_drives);
+        let (fate, drives) = arrival_fate(&self.scenario, &self.streams, key.root);
         let sizes = drives.iter().map(|drive| drive.data_bytes).collect();
         (fate.n_drives, sizes)
     }
@@ -193,8 +185,10 @@ impl<S: RecordSink> Engine<S> {
     pub(super) fn create_job(&mut self, new: NewJob) -> JobRef {
         let scenario = &self.scenario;
         let key = new.key;
-        let mut rng = self.streams.stream(key, Purpose::Fate);
-        let (mut fate, mut drive_fates) = JobFate::draw(&mut rng, scenario, new.kind, new.n_drives);
+        let (mut fate, mut drive_fates) = new.fate.unwrap_or_else(|| {
+            let mut rng = self.streams.stream(key, Purpose::Fate);
+            JobFate::draw(&mut rng, scenario, new.kind, new.n_drives)
+        });
         if let Some(sizes) = &new.sizes {
             for (drive, &bytes) in drive_fates.iter_mut().zip(sizes) {
                 drive.data_bytes = bytes;

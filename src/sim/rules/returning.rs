@@ -207,7 +207,13 @@ impl<S: RecordSink> Engine<S> {
                 .map(|drive| drive.fate.data_bytes)
                 .collect();
             let n_drives = sizes.len() as u32;
-            self.create_simulated_job(key, Some(JobKind::Export), Some(n_drives), Some(sizes));
+            self.create_simulated_job(
+                key,
+                Some(JobKind::Export),
+                Some(n_drives),
+                Some(sizes),
+                None,
+            );
         }
     }
 
