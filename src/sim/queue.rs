@@ -26,9 +26,8 @@
 //! reaches them; when nothing is left within the window the clock jumps
 //! straight to the bucket of the earliest far event. Memory is therefore at
 //! most `window` buckets plus an amount in proportion to the pending events
-//! (the most ever pending: vectors keep their capacity, and up to 64
-//! emptied ones are kept for reuse), whatever the events' times, and a pop
-//! never walks more than `window` empty buckets.
+//! (the most ever pending: vectors keep their capacity), whatever the
+//! events' times, and a pop never walks more than `window` empty buckets.
 //!
 //! The order is exactly that of one heap keyed by `(time, sequence)`: every
 //! event of the current bucket (`current` and `near`) is earlier than every
@@ -48,9 +47,6 @@ use crate::time::{SimDuration, SimTime};
 /// longest timer (90 days), at 24 bytes a bucket (96 KiB) when every one is
 /// in use.
 const WINDOW_BUCKETS: usize = 4096;
-
-/// Emptied bucket vectors kept for reuse, at most.
-const SPARE_BUCKETS: usize = 64;
 
 /// A min-queue of events keyed by time, FIFO among equal times.
 #[derive(Debug)]
@@ -75,8 +71,6 @@ pub struct EventQueue<E> {
     end: SimTime,
     next_seq: u64,
     len: usize,
-    /// Emptied bucket vectors, whose allocations new buckets reuse.
-    spare: Vec<Vec<Entry<E>>>,
 }
 
 #[derive(Debug)]
@@ -146,7 +140,6 @@ impl<E> EventQueue<E> {
             end,
             next_seq: 0,
             len: 0,
-            spare: Vec::new(),
         }
     }
 
@@ -236,19 +229,9 @@ impl<E> EventQueue<E> {
 
     fn push_later(&mut self, index: usize, entry: Entry<E>) {
         if index >= self.later.len() {
-            let spare = &mut self.spare;
-            self.later
-                .resize_with(index + 1, || spare.pop().unwrap_or_default());
+            self.later.resize_with(index + 1, Vec::new);
         }
         self.later[index].push(entry);
-    }
-
-    /// Keeps an emptied bucket vector's allocation for a later bucket.
-    fn recycle(&mut self, bucket: Vec<Entry<E>>) {
-        debug_assert!(bucket.is_empty());
-        if bucket.capacity() > 0 && self.spare.len() < SPARE_BUCKETS {
-            self.spare.push(bucket);
-        }
     }
 
     /// Makes the current bucket hold the earliest event, if any is pending.
@@ -270,8 +253,10 @@ impl<E> EventQueue<E> {
                 // Sorted once, latest first: popping the earliest is then
                 // a pop off the end. Keys are unique, so the order is total.
                 bucket.sort_unstable_by_key(|entry| Reverse(entry.key()));
-                let emptied = std::mem::replace(&mut self.current, bucket);
-                self.recycle(emptied);
+                // A bucket keeps its own allocation: handing an emptied
+                // one to a later bucket would spread the busiest bucket's
+                // capacity over the whole window.
+                self.current = bucket;
             } else if let Some(first) = self.far.peek() {
                 // Nothing within the window: jump to the earliest far event's bucket.
                 let time = first.time.ms();
@@ -306,12 +291,11 @@ impl<E> EventQueue<E> {
     #[cfg(test)]
     fn footprint(&self) -> Footprint {
         Footprint {
-            buckets: self.later.capacity() + self.spare.capacity(),
+            buckets: self.later.capacity(),
             entries: self.current.capacity()
                 + self.near.capacity()
                 + self.far.capacity()
-                + self.later.iter().map(Vec::capacity).sum::<usize>()
-                + self.spare.iter().map(Vec::capacity).sum::<usize>(),
+                + self.later.iter().map(Vec::capacity).sum::<usize>(),
             far_len: self.far.len(),
         }
     }
@@ -421,10 +405,10 @@ mod tests {
         // 1,000 days needed 24,000 and one of 10^8 days 2.4 * 10^9.
         const MAX_BUCKET_SLOTS: usize = 8192;
         // Vec and BinaryHeap allocate at least 4 slots and at most double
-        // what they hold, and each event sits in one of them: a bucket, the
-        // current bucket, its heap or the far heap; emptied bucket vectors
-        // are reused, not allocated anew, so at most N_EVENTS + 2 are
-        // allocated. So at most 4 slots per container.
+        // what they hold, and each event sits in one of them: a bucket (the
+        // current one among them), the current bucket's heap or the far
+        // heap, of which at most N_EVENTS + 2 are allocated. So at most 4
+        // slots per container.
         let max_entry_slots = 4 * (N_EVENTS as usize + 2);
         for span_days in [1, 1_000, 100_000, 10_000_000, 100_000_000] {
             let span = span_days * MS_PER_DAY;
@@ -457,6 +441,39 @@ mod tests {
             expected.sort();
             assert_eq!(popped, expected, "span {span_days} days");
         }
+    }
+
+    /// A bucket keeps its own allocation. Handing emptied bucket vectors on
+    /// to later buckets spread the busiest buckets' capacity over the whole
+    /// window: a million jobs took 279 MiB instead of 212.
+    #[test]
+    fn busy_buckets_do_not_inflate_the_buckets_after_them() {
+        const BUSY: usize = 64;
+        const PER_BUSY: usize = 1_000;
+        const SPARSE: usize = 4_000;
+        let mut queue = EventQueue::new(NO_END, SimDuration(4));
+        for b in 0..BUSY {
+            for k in 0..PER_BUSY {
+                queue.push(SimTime(8 + 4 * b as i64), k);
+            }
+        }
+        for _ in 0..BUSY * PER_BUSY {
+            queue.pop();
+        }
+        let now = 8 + 4 * BUSY as i64;
+        for b in 0..SPARSE {
+            queue.push(SimTime(now + 4 * (b as i64 + 1)), b);
+        }
+        // Each sparse bucket holds one event in at least 4 slots; the
+        // last busy bucket (now current and empty) keeps at most twice
+        // its 1,000 events. Spread busy capacity would be 64,000 more.
+        let footprint = queue.footprint();
+        let allowed = 4 * SPARSE + 2 * PER_BUSY + 64;
+        assert!(
+            footprint.entries <= allowed,
+            "{footprint:?}, allowed {allowed}"
+        );
+        assert_eq!(std::iter::from_fn(|| queue.pop()).count(), SPARSE);
     }
 
     /// Interleaved pushes at `now + delay` and pops give exactly the order
