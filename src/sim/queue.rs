@@ -250,13 +250,15 @@ impl<E> EventQueue<E> {
         while self.current.is_empty() && self.near.is_empty() {
             if let Some(mut bucket) = self.later.pop_front() {
                 self.near_end += SimDuration(width);
-                // Sorted once, latest first: popping the earliest is then
-                // a pop off the end. Keys are unique, so the order is total.
-                bucket.sort_unstable_by_key(|entry| Reverse(entry.key()));
-                // A bucket keeps its own allocation: handing an emptied
-                // one to a later bucket would spread the busiest bucket's
-                // capacity over the whole window.
-                self.current = bucket;
+                if !bucket.is_empty() {
+                    // Sorted once, latest first: popping the earliest is then
+                    // a pop off the end. Keys are unique, so the order is total.
+                    bucket.sort_unstable_by_key(|entry| Reverse(entry.key()));
+                    // A bucket keeps its own allocation: handing an emptied
+                    // one to a later bucket would spread the busiest bucket's
+                    // capacity over the whole window.
+                    self.current = bucket;
+                }
             } else if let Some(first) = self.far.peek() {
                 // Nothing within the window: jump to the earliest far event's bucket.
                 let time = first.time.ms();
