@@ -848,6 +848,14 @@ fn the_official_python_client_drives_a_job_to_completed() {
         );
         return;
     };
+    run_client_script(&python, "tests/python/official_client.py");
+}
+
+/// Runs an official client's script (`script`, from the repository's root)
+/// with `program` against a server on the quiet scenario's manual clock
+/// with pages of 2 jobs; checks that it exits 0 having printed its 8
+/// `ok:` lines, and returns the server, still running.
+fn run_client_script(program: &std::path::Path, script: &str) -> Server {
     let server = Server::start(&[
         &data_arg("quiet.toml"),
         "--manual-clock",
@@ -855,9 +863,8 @@ fn the_official_python_client_drives_a_job_to_completed() {
         "--page-size",
         "2",
     ]);
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/official_client.py");
-    let output = assert_cmd::Command::new(python)
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let output = assert_cmd::Command::new(program)
         .arg(script)
         .arg(format!("http://{}", server.address))
         .timeout(LIMIT)
@@ -871,6 +878,7 @@ fn the_official_python_client_drives_a_job_to_completed() {
         8,
         "{stdout}"
     );
+    server
 }
 
 /// `node` on the PATH, if `tests/js/node_modules` holds the official
@@ -908,29 +916,7 @@ fn the_official_javascript_client_drives_a_job_to_completed() {
             return;
         }
     };
-    let server = Server::start(&[
-        &data_arg("quiet.toml"),
-        "--manual-clock",
-        "--no-background",
-        "--page-size",
-        "2",
-    ]);
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/official_client.mjs");
-    let output = assert_cmd::Command::new(node)
-        .arg(script)
-        .arg(format!("http://{}", server.address))
-        .timeout(LIMIT)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert_eq!(
-        stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
-        8,
-        "{stdout}"
-    );
+    let server = run_client_script(&node, "tests/js/official_client.mjs");
     let (code, stderr, dir, _tmp) = server.stop();
     assert_eq!(code, Some(0), "{stderr}");
     // Every call of the client carried its api-version.
