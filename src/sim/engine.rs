@@ -153,7 +153,7 @@ impl<S: RecordSink> Engine<S> {
 
     /// Takes the arrivals' fates from `ahead` (drawn by `sim::ahead::draw_ahead`
     /// with this engine's scenario and streams) instead of drawing them.
-    pub fn take_fates_from(&mut self, ahead: FatesAhead) {
+    pub(super) fn take_fates_from(&mut self, ahead: FatesAhead) {
         self.ahead = Some(ahead);
     }
 
