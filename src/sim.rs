@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::thread;
 
 use crate::record::RunStats;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Workload};
 use crate::time::SimTime;
 
 pub use engine::{Engine, Mode, OUTSIDE_ROOT_BASE, serving_end};
@@ -86,7 +86,7 @@ pub fn run_replication(
     progress: &mut dyn FnMut(Progress),
 ) -> RunStats {
     let engine = Engine::new(Arc::clone(scenario), replication, Mode::Batch, sink);
-    if ahead::expected_arrivals(scenario) < ahead::WORTH_A_THREAD {
+    if Workload::of(scenario).root_jobs < ahead::WORTH_A_THREAD {
         return drive(engine, replication, progress);
     }
     let streams = StreamFactory::new(scenario.simulation.seed, replication);

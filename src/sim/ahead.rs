@@ -115,17 +115,6 @@ pub fn arrival_given(scenario: &Scenario, index: u64) -> (Option<JobKind>, Optio
     }
 }
 
-/// The jobs a replication's arrival process is expected to create.
-pub fn expected_arrivals(scenario: &Scenario) -> f64 {
-    match &scenario.arrivals.process {
-        ArrivalProcess::Count { count } => *count as f64,
-        ArrivalProcess::Trace { rows } => rows.len() as f64,
-        ArrivalProcess::Poisson { jobs_per_day } => {
-            jobs_per_day * scenario.simulation.horizon.as_days_f64()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -133,6 +122,7 @@ mod tests {
 
     use super::*;
     use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
+    use crate::scenario::Workload;
     use crate::sim::{Engine, Mode, RecordSink, drive, run_replication};
 
     /// Every row as text, in the order the engine wrote it.
@@ -165,7 +155,7 @@ mod tests {
         scenario.arrivals.process = ArrivalProcess::Count { count: 12_000 };
         scenario.datacenter.copy_stations *= 2;
         let scenario = Arc::new(scenario);
-        assert!(expected_arrivals(&scenario) >= WORTH_A_THREAD);
+        assert!(Workload::of(&scenario).root_jobs >= WORTH_A_THREAD);
 
         let mut ahead = Rows::default();
         let ahead_stats = run_replication(&scenario, 1, &mut ahead, &mut |_| {});
