@@ -6,6 +6,7 @@
 //! - `time`: the integer clock (`SimTime`, `SimDuration`) and timestamp text.
 //! - `model`: job and drive states, error events, the table of legal transitions.
 //! - `dist`: distributions and duration strings as scenario files write them.
+//! - `durations`: durations kept compactly for exact percentiles.
 //! - `echo`: user values repeated in messages, cut to a readable length.
 //! - `scenario`: TOML scenario files -> a validated `Scenario`.
 //! - `sim`: the engine: event queue, resources, the lifecycle rules.
@@ -41,6 +42,7 @@ pub mod api;
 pub mod compare;
 pub mod compression;
 pub mod dist;
+pub mod durations;
 pub mod echo;
 pub mod fit;
 pub mod fixtures;

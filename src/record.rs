@@ -4,6 +4,7 @@
 //! all its drives are settled (or at the end of the run). Records are plain
 //! data; the engine's live state never leaves `sim`.
 
+use crate::durations::Durations;
 use crate::model::{
     Answer, Cause, CopyOutcome, DeletionReason, Disposition, DriveState, EventList, JobKind,
     JobState, Outcome,
@@ -210,8 +211,8 @@ pub enum TraceState {
 pub struct ResourceStats {
     /// Busy time over capacity x window.
     pub utilisation: f64,
-    /// Queue wait of each item served whose job is outside the warm-up [days].
-    pub waits_days: Vec<f64>,
+    /// Queue wait of each item served whose job is outside the warm-up.
+    pub waits: Durations,
     /// Time-average queue length over the window.
     pub queue_length_mean: f64,
     /// Longest queue seen in the window.

@@ -5,8 +5,7 @@
 //! job for each percentile, and turns them into `Metric`s in a fixed order
 //! that depends on nothing but this code.
 
-use rayon::slice::ParallelSliceMut;
-
+use crate::durations::{Durations, SortedDurations};
 use crate::model::{Disposition, EventKind, JobState, Outcome};
 use crate::record::{DriveRecord, JobRecord, ResourceStats, RunStats};
 use crate::time::SimDuration;
@@ -81,10 +80,10 @@ pub struct MetricsCollector {
     outcome_jobs: [u64; Outcome::ALL.len()],
     /// Indexed like `EventKind::ALL`.
     event_jobs: [u64; EventKind::ALL.len()],
-    /// `end_to_end_days` of each finished job [days].
-    end_to_end_days: Vec<f64>,
-    /// Time in each of `JobState::OPEN` of each job that entered it [days].
-    state_days: [Vec<f64>; JobState::OPEN.len()],
+    /// End to end time of each finished job.
+    end_to_end: Durations,
+    /// Time in each of `JobState::OPEN` of each job that entered it.
+    state_time: [Durations; JobState::OPEN.len()],
     /// Indexed like `Disposition::ALL`.
     disposition_drives: [u64; Disposition::ALL.len()],
     operator_contacts: u64,
@@ -107,11 +106,11 @@ impl MetricsCollector {
             self.event_jobs[kind as usize] += 1;
         }
         if let Some(end_to_end) = job.end_to_end() {
-            self.end_to_end_days.push(end_to_end.as_days_f64());
+            self.end_to_end.push(end_to_end);
         }
-        for (days, time) in self.state_days.iter_mut().zip(job.state_time) {
+        for (times, time) in self.state_time.iter_mut().zip(job.state_time) {
             if let Some(time) = time {
-                days.push(time.as_days_f64());
+                times.push(time);
             }
         }
         for drive in drives {
@@ -122,7 +121,7 @@ impl MetricsCollector {
 
     /// The metrics in the documented order; `run` brings what the engine
     /// measured over the window (resources, drives on site).
-    pub fn finish(mut self, run: &RunStats) -> Vec<Metric> {
+    pub fn finish(self, run: &RunStats) -> Vec<Metric> {
         let mut metrics = Metrics::default();
         let jobs_total = self.jobs_total as f64;
         let fraction = |count: u64| (self.jobs_total > 0).then(|| count as f64 / jobs_total);
@@ -138,10 +137,10 @@ impl MetricsCollector {
             metrics.count(format!("events.{name}.jobs"), count);
             metrics.push(format!("events.{name}.fraction"), fraction(count));
         }
-        metrics.distribution("end_to_end_days", &mut self.end_to_end_days);
-        for (state, days) in JobState::OPEN.iter().zip(&mut self.state_days) {
+        metrics.distribution("end_to_end_days", self.end_to_end);
+        for (state, times) in JobState::OPEN.iter().zip(self.state_time) {
             let name = state.as_str().to_lowercase();
-            metrics.distribution(&format!("state_days.{name}"), days);
+            metrics.distribution(&format!("state_days.{name}"), times);
         }
         for (disposition, &count) in Disposition::ALL.iter().zip(&self.disposition_drives) {
             metrics.count(format!("drives.{}", disposition.as_str()), count);
@@ -177,15 +176,20 @@ impl MetricsCollector {
 /// end when the weight is at least one half), so results match numpy to the
 /// last bit rather than merely to rounding.
 pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    assert!((0.0..=1.0).contains(&p), "percentile {p} outside [0, 1]");
     debug_assert!(sorted.is_sorted_by(|a, b| a <= b), "values not sorted");
-    let last = sorted.len().checked_sub(1)?;
+    percentile_by_rank(sorted.len(), |rank| sorted[rank], p)
+}
+
+/// `percentile` of `len` ascending values, read by rank with `value`.
+fn percentile_by_rank(len: usize, value: impl Fn(usize) -> f64, p: f64) -> Option<f64> {
+    assert!((0.0..=1.0).contains(&p), "percentile {p} outside [0, 1]");
+    let last = len.checked_sub(1)?;
     let h = last as f64 * p;
     let below = h.floor();
     let weight = h - below;
     let below = below as usize;
-    let lower = sorted[below];
-    let upper = sorted[(below + 1).min(last)];
+    let lower = value(below);
+    let upper = value((below + 1).min(last));
     let difference = upper - lower;
     Some(if weight >= 0.5 {
         upper - difference * (1.0 - weight)
@@ -211,26 +215,22 @@ impl Metrics {
         self.push(name, Some(count as f64));
     }
 
-    /// `<prefix>.p50`, `.p90`, `.p99`, `.mean` of `values` (sorted here).
-    fn distribution(&mut self, prefix: &str, values: &mut [f64]) {
-        // On every thread of the pool: a million jobs' values take a while
-        // to sort. Values that compare equal under `total_cmp` are the same
-        // bits, so the sorted slice does not depend on how it was sorted.
-        values.par_sort_unstable_by(f64::total_cmp);
+    /// `<prefix>.p50`, `.p90`, `.p99`, `.mean` of `times` in days.
+    fn distribution(&mut self, prefix: &str, times: Durations) {
+        let times = times.sorted();
         for (suffix, p) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
-            self.push(format!("{prefix}.{suffix}"), percentile(values, p));
+            self.push(format!("{prefix}.{suffix}"), percentile_of_days(&times, p));
         }
-        self.push(format!("{prefix}.mean"), mean(values));
+        self.push(format!("{prefix}.mean"), mean_days(&times));
     }
 
     fn resource(&mut self, name: &str, stats: &ResourceStats) {
-        let mut waits = stats.waits_days.clone();
-        waits.par_sort_unstable_by(f64::total_cmp);
+        let waits = stats.waits.clone().sorted();
         self.push(format!("{name}.utilisation"), Some(stats.utilisation));
-        self.push(format!("{name}.queue_wait_days.mean"), mean(&waits));
+        self.push(format!("{name}.queue_wait_days.mean"), mean_days(&waits));
         self.push(
             format!("{name}.queue_wait_days.p90"),
-            percentile(&waits, 0.9),
+            percentile_of_days(&waits, 0.9),
         );
         self.push(
             format!("{name}.queue_length.mean"),
@@ -240,8 +240,15 @@ impl Metrics {
     }
 }
 
-fn mean(values: &[f64]) -> Option<f64> {
-    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+/// `percentile` of durations in days.
+fn percentile_of_days(sorted: &SortedDurations, p: f64) -> Option<f64> {
+    percentile_by_rank(sorted.len(), |rank| sorted.get(rank).as_days_f64(), p)
+}
+
+/// The mean in days, summed least first (as a sorted slice of days would be).
+fn mean_days(sorted: &SortedDurations) -> Option<f64> {
+    let sum: f64 = sorted.iter().map(SimDuration::as_days_f64).sum();
+    (!sorted.is_empty()).then(|| sum / sorted.len() as f64)
 }
 
 /// Position in `Outcome::ALL`.
@@ -309,6 +316,14 @@ mod tests {
         assert_eq!(percentile(&values, 0.0), Some(0.1));
         assert_eq!(percentile(&values, 1.0), Some(0.7));
         assert_eq!(percentile(&values, 0.5), Some(0.2));
+    }
+
+    fn durations_in_days(days: &[i64]) -> Durations {
+        let mut durations = Durations::new();
+        for &days in days {
+            durations.push(SimDuration::from_days(days));
+        }
+        durations
     }
 
     fn job(outcome: Outcome, end_to_end_hours: Option<i64>) -> JobRecord {
@@ -542,7 +557,7 @@ mod tests {
         let run = RunStats {
             copy: ResourceStats {
                 utilisation: 0.75,
-                waits_days: vec![3.0, 1.0, 2.0],
+                waits: durations_in_days(&[3, 1, 2]),
                 queue_length_mean: 1.5,
                 queue_length_max: 4,
             },

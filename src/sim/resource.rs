@@ -7,8 +7,9 @@
 
 use std::collections::VecDeque;
 
+use crate::durations::Durations;
 use crate::record::ResourceStats;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Servers (`capacity`) and a FIFO queue of waiting items.
 #[derive(Debug)]
@@ -25,8 +26,8 @@ pub struct Resource<T> {
     /// Queue length x time inside the window [item ms].
     queue_integral: i128,
     queue_max: u64,
-    /// Waits [days] of the counted items that started service.
-    waits_days: Vec<f64>,
+    /// Waits of the counted items that started service.
+    waits: Durations,
 }
 
 #[derive(Debug)]
@@ -49,7 +50,7 @@ impl<T> Resource<T> {
             busy_integral: 0,
             queue_integral: 0,
             queue_max: 0,
-            waits_days: Vec::new(),
+            waits: Durations::new(),
         }
     }
 
@@ -61,7 +62,7 @@ impl<T> Resource<T> {
         if self.busy < self.capacity {
             self.busy += 1;
             if counted {
-                self.waits_days.push(0.0);
+                self.waits.push(SimDuration::ZERO);
             }
             Some(item)
         } else {
@@ -84,7 +85,7 @@ impl<T> Resource<T> {
         match self.queue.pop_front() {
             Some(waiting) => {
                 if waiting.counted {
-                    self.waits_days.push((now - waiting.since).as_days_f64());
+                    self.waits.push(now - waiting.since);
                 }
                 Some(waiting.item)
             }
@@ -118,7 +119,7 @@ impl<T> Resource<T> {
         let window_ms = (self.window_end - self.window_start).ms().max(1) as f64;
         ResourceStats {
             utilisation: self.busy_integral as f64 / (f64::from(self.capacity) * window_ms),
-            waits_days: std::mem::take(&mut self.waits_days),
+            waits: std::mem::take(&mut self.waits),
             queue_length_mean: self.queue_integral as f64 / window_ms,
             queue_length_max: self.queue_max,
         }
@@ -160,8 +161,8 @@ mod tests {
         assert!((stats.utilisation - 0.9).abs() < 1e-12);
         assert!((stats.queue_length_mean - 0.4).abs() < 1e-12);
         assert_eq!(stats.queue_length_max, 1);
-        assert_eq!(stats.waits_days.len(), 2);
-        assert!((stats.waits_days[1] - 4.0 / 86_400_000.0).abs() < 1e-15);
+        let waits: Vec<i64> = stats.waits.sorted().iter().map(SimDuration::ms).collect();
+        assert_eq!(waits, [0, 4]);
     }
 
     #[test]
@@ -174,7 +175,8 @@ mod tests {
         let stats = resource.stats(SimTime(30));
         // Busy 10..15 and 18..20 of 2 servers x 10 ms.
         assert!((stats.utilisation - 7.0 / 20.0).abs() < 1e-12);
-        assert_eq!(stats.waits_days, vec![0.0]);
+        let waits: Vec<i64> = stats.waits.sorted().iter().map(SimDuration::ms).collect();
+        assert_eq!(waits, [0]);
     }
 
     #[test]
