@@ -59,10 +59,10 @@ fn hold(bencher: Bencher, pending: usize, far_fraction: f64) {
         .collect();
     // The engine's configuration: hour-wide buckets, an end far enough away
     // that no event is dropped.
-    let end = SimTime(1_000_000 * MS_PER_DAY);
+    let end = SimTime::from_ms(1_000_000 * MS_PER_DAY);
     let mut queue = EventQueue::new(end, SimDuration::from_hours(1));
     for (index, &delay) in delays.iter().cycle().take(pending).enumerate() {
-        queue.push(SimTime(delay), [index as u64, 0]);
+        queue.push(SimTime::from_ms(delay), [index as u64, 0]);
     }
     // Warm up to a steady state: the initial spread is not the hold model's.
     let mut next = 0usize;
@@ -70,7 +70,7 @@ fn hold(bencher: Bencher, pending: usize, far_fraction: f64) {
         let (now, event) = queue.pop().expect("the queue holds `pending` events");
         let delay = delays[next & (N_DELAYS - 1)];
         next += 1;
-        queue.push(now + SimDuration(delay), [event[0], event[1] + 1]);
+        queue.push(now + SimDuration::from_ms(delay), [event[0], event[1] + 1]);
     };
     for _ in 0..pending * 2 {
         step(&mut queue);

@@ -1,6 +1,6 @@
 //! A multiset of durations kept for exact order statistics, in little memory.
 //!
-//! The summary's percentiles are exact (docs/model.md, Output), so a run
+//! The summary's percentiles are exact (docs/model.md, Measurement), so a run
 //! keeps one duration for each finished job, each state a job entered and
 //! each queue wait: at a million jobs, several million values. They are kept
 //! as whole milliseconds, as the clock measures them: those under 2^32 ms
@@ -87,7 +87,7 @@ impl SortedDurations {
         } else {
             self.long[rank - self.short.len()]
         };
-        SimDuration(ms)
+        SimDuration::from_ms(ms)
     }
 
     /// Every value, least first.
@@ -98,7 +98,7 @@ impl SortedDurations {
             .copied()
             .chain(self.short.iter().map(|&ms| i64::from(ms)))
             .chain(long.iter().copied())
-            .map(SimDuration)
+            .map(SimDuration::from_ms)
     }
 }
 
@@ -111,7 +111,7 @@ mod tests {
         let values = [5, -3, 1 << 40, 0, u32::MAX as i64, 1 << 32, -1 << 40, 17, 5];
         let mut durations = Durations::new();
         for ms in values {
-            durations.push(SimDuration(ms));
+            durations.push(SimDuration::from_ms(ms));
         }
         assert_eq!(durations.len(), values.len());
         let sorted = durations.sorted();
@@ -128,8 +128,8 @@ mod tests {
     #[test]
     fn values_under_two_to_the_32_ms_take_four_bytes() {
         let mut durations = Durations::new();
-        durations.push(SimDuration(u32::MAX as i64));
-        durations.push(SimDuration(1 << 32));
+        durations.push(SimDuration::from_ms(u32::MAX as i64));
+        durations.push(SimDuration::from_ms(1 << 32));
         assert_eq!((durations.short.len(), durations.long.len()), (1, 1));
     }
 

@@ -241,7 +241,7 @@ pub fn parse_instant(text: &str, scenario: &Scenario) -> Result<SimTime, Selecti
     };
     let start_ms = scenario.simulation.start.timestamp_millis();
     let time = match DateTime::parse_from_rfc3339(text.trim()) {
-        Ok(time) => SimTime(time.timestamp_millis() - start_ms),
+        Ok(time) => SimTime::from_ms(time.timestamp_millis() - start_ms),
         Err(_) => match parse_duration(text) {
             Ok(duration) => SimTime::ZERO + duration,
             Err(_) => {

@@ -240,7 +240,7 @@ mod tests {
         Progress {
             replication,
             jobs_written,
-            now: SimTime(day * MS_PER_DAY + 3_600_000),
+            now: SimTime::from_ms(day * MS_PER_DAY + 3_600_000),
             finished,
         }
     }

@@ -6,7 +6,9 @@
 //! distributions (converted by `SimDuration::from_ms_f64`) and when a duration
 //! is written as decimal days.
 
+use std::fmt;
 use std::io::Write as _;
+use std::num::NonZeroU64;
 use std::ops::{Add, AddAssign, Sub};
 
 /// Milliseconds in one second, minute, hour and day.
@@ -16,45 +18,104 @@ pub const MS_PER_HOUR: i64 = 60 * MS_PER_MINUTE;
 pub const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
 
 /// An instant of simulated time [ms since the scenario start].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SimTime(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(Ms);
 
 /// A span of simulated time [ms].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SimDuration(pub i64);
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(Ms);
+
+/// A count of milliseconds, any `i64` but `i64::MIN`, stored with its sign
+/// bit flipped: the stored `u64`s are in the order of the counts, and the one
+/// count left out gives `Option<SimTime>` and `Option<SimDuration>` a spare
+/// value, so they take 8 bytes rather than 16 (a job and its drives hold
+/// many of them).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Ms(NonZeroU64);
+
+impl Ms {
+    const SIGN: u64 = 1 << 63;
+
+    /// `ms`, with `i64::MIN` (which no clock reading comes near) read as
+    /// `i64::MIN + 1`.
+    const fn new(ms: i64) -> Ms {
+        match NonZeroU64::new(ms as u64 ^ Ms::SIGN) {
+            Some(stored) => Ms(stored),
+            None => Ms::new(i64::MIN + 1),
+        }
+    }
+
+    const fn get(self) -> i64 {
+        (self.0.get() ^ Ms::SIGN) as i64
+    }
+}
 
 impl SimTime {
     /// The scenario start.
-    pub const ZERO: SimTime = SimTime(0);
+    pub const ZERO: SimTime = SimTime::from_ms(0);
+
+    /// The instant `ms` milliseconds after the scenario start.
+    pub const fn from_ms(ms: i64) -> SimTime {
+        SimTime(Ms::new(ms))
+    }
 
     /// Milliseconds since the scenario start.
-    pub fn ms(self) -> i64 {
-        self.0
+    pub const fn ms(self) -> i64 {
+        self.0.get()
+    }
+}
+
+impl Default for SimTime {
+    fn default() -> SimTime {
+        SimTime::ZERO
+    }
+}
+
+impl fmt::Debug for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SimTime").field(&self.ms()).finish()
+    }
+}
+
+impl Default for SimDuration {
+    fn default() -> SimDuration {
+        SimDuration::ZERO
+    }
+}
+
+impl fmt::Debug for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SimDuration").field(&self.ms()).finish()
     }
 }
 
 impl SimDuration {
-    pub const ZERO: SimDuration = SimDuration(0);
+    pub const ZERO: SimDuration = SimDuration::from_ms(0);
+
+    /// A span of `ms` milliseconds.
+    pub const fn from_ms(ms: i64) -> SimDuration {
+        SimDuration(Ms::new(ms))
+    }
 
     pub fn from_days(days: i64) -> SimDuration {
-        SimDuration(days * MS_PER_DAY)
+        SimDuration::from_ms(days * MS_PER_DAY)
     }
 
     pub fn from_hours(hours: i64) -> SimDuration {
-        SimDuration(hours * MS_PER_HOUR)
+        SimDuration::from_ms(hours * MS_PER_HOUR)
     }
 
     pub fn from_minutes(minutes: i64) -> SimDuration {
-        SimDuration(minutes * MS_PER_MINUTE)
+        SimDuration::from_ms(minutes * MS_PER_MINUTE)
     }
 
     /// Rounds a float number of milliseconds to the clock's resolution; negative
     /// values (a truncated distribution's rounding noise) become zero.
     pub fn from_ms_f64(ms: f64) -> SimDuration {
         if ms.is_nan() || ms <= 0.0 {
-            SimDuration(0)
+            SimDuration::from_ms(0)
         } else if ms >= i64::MAX as f64 {
-            SimDuration(i64::MAX / 4)
+            SimDuration::from_ms(i64::MAX / 4)
         } else {
             // `ms.round()` (half away from zero) without the call: the
             // default x86-64 target has no rounding instruction, and this
@@ -63,56 +124,56 @@ impl SimDuration {
             // is the same to the last bit (tested against `round`).
             let whole = ms as i64;
             let fraction = ms - whole as f64;
-            SimDuration(whole + i64::from(fraction >= 0.5))
+            SimDuration::from_ms(whole + i64::from(fraction >= 0.5))
         }
     }
 
-    pub fn ms(self) -> i64 {
-        self.0
+    pub const fn ms(self) -> i64 {
+        self.0.get()
     }
 
     /// The span in days, as a float (for statistics, never for the clock).
     pub fn as_days_f64(self) -> f64 {
-        self.0 as f64 / MS_PER_DAY as f64
+        self.ms() as f64 / MS_PER_DAY as f64
     }
 
     /// A fraction of this span, rounded to the millisecond (`fraction` in [0, 1]).
     pub fn scale(self, fraction: f64) -> SimDuration {
-        SimDuration::from_ms_f64(self.0 as f64 * fraction)
+        SimDuration::from_ms_f64(self.ms() as f64 * fraction)
     }
 }
 
 impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     fn add(self, rhs: SimDuration) -> SimTime {
-        SimTime(self.0.saturating_add(rhs.0))
+        SimTime::from_ms(self.ms().saturating_add(rhs.ms()))
     }
 }
 
 impl AddAssign<SimDuration> for SimTime {
     fn add_assign(&mut self, rhs: SimDuration) {
-        self.0 = self.0.saturating_add(rhs.0);
+        *self = *self + rhs;
     }
 }
 
 impl Sub<SimTime> for SimTime {
     type Output = SimDuration;
     fn sub(self, rhs: SimTime) -> SimDuration {
-        SimDuration(self.0 - rhs.0)
+        SimDuration::from_ms(self.ms() - rhs.ms())
     }
 }
 
 impl Add for SimDuration {
     type Output = SimDuration;
     fn add(self, rhs: SimDuration) -> SimDuration {
-        SimDuration(self.0.saturating_add(rhs.0))
+        SimDuration::from_ms(self.ms().saturating_add(rhs.ms()))
     }
 }
 
 impl Sub for SimDuration {
     type Output = SimDuration;
     fn sub(self, rhs: SimDuration) -> SimDuration {
-        SimDuration(self.0.saturating_sub(rhs.0))
+        SimDuration::from_ms(self.ms().saturating_sub(rhs.ms()))
     }
 }
 
@@ -129,7 +190,7 @@ impl Clock {
     /// so every timestamp of a column has the same width and format (a
     /// spreadsheet or `pandas.to_datetime` reads it without hints).
     pub fn write_rfc3339(&self, out: &mut Vec<u8>, time: SimTime) {
-        write_rfc3339_epoch_ms(out, self.start_epoch_ms + time.0);
+        write_rfc3339_epoch_ms(out, self.start_epoch_ms + time.ms());
     }
 
     pub fn rfc3339(&self, time: SimTime) -> String {
@@ -174,7 +235,7 @@ impl TimestampWriter {
     /// The text of `time` as `Clock::write_rfc3339` writes it, or `None`
     /// outside the years 0000-9999 (where the text is longer).
     pub fn text(&mut self, time: SimTime) -> Option<TimestampText> {
-        let epoch_ms = self.clock.start_epoch_ms + time.0;
+        let epoch_ms = self.clock.start_epoch_ms + time.ms();
         let day = epoch_ms.div_euclid(MS_PER_DAY);
         if day != self.day {
             let (year, month, day_of_month) = civil_from_days(day);
@@ -357,9 +418,12 @@ mod tests {
             start_epoch_ms: 1_767_571_200_000,
         };
         assert_eq!(clock.rfc3339(SimTime::ZERO), "2026-01-05T00:00:00.000Z");
-        assert_eq!(clock.rfc3339(SimTime(1)), "2026-01-05T00:00:00.001Z");
         assert_eq!(
-            clock.rfc3339(SimTime(MS_PER_DAY + 999)),
+            clock.rfc3339(SimTime::from_ms(1)),
+            "2026-01-05T00:00:00.001Z"
+        );
+        assert_eq!(
+            clock.rfc3339(SimTime::from_ms(MS_PER_DAY + 999)),
             "2026-01-06T00:00:00.999Z"
         );
         let mut writer = TimestampWriter::new(clock);
@@ -367,7 +431,7 @@ mod tests {
             .into_iter()
             .map(|ms| {
                 let mut text = Vec::new();
-                writer.write(&mut text, SimTime(ms));
+                writer.write(&mut text, SimTime::from_ms(ms));
                 assert!(text.ends_with(b"Z") && text[19] == b'.', "{text:?}");
                 text.len()
             })
@@ -383,7 +447,7 @@ mod tests {
         let mut writer = TimestampWriter::new(clock);
         for step in 0..5_000 {
             // Back and forth across days, so the cache is hit and missed.
-            let time = SimTime((step % 7) * 40_000_000 + step * 3_600_001);
+            let time = SimTime::from_ms((step % 7) * 40_000_000 + step * 3_600_001);
             let mut cached = Vec::new();
             writer.write(&mut cached, time);
             assert_eq!(String::from_utf8(cached).unwrap(), clock.rfc3339(time));
@@ -394,9 +458,9 @@ mod tests {
     fn days_match_float_formatting() {
         for ms in (0..200_000).chain((0..20_000).map(|i| i * 7_919_777 + 13)) {
             let mut ours = Vec::new();
-            write_days(&mut ours, SimDuration(ms));
+            write_days(&mut ours, SimDuration::from_ms(ms));
             let ours = String::from_utf8(ours).unwrap();
-            let float = format!("{:.6}", SimDuration(ms).as_days_f64());
+            let float = format!("{:.6}", SimDuration::from_ms(ms).as_days_f64());
             assert_eq!(ours, float, "{ms} ms");
         }
     }
@@ -451,7 +515,7 @@ mod tests {
         write_days(&mut out, SimDuration::from_hours(36));
         assert_eq!(out, b"1.500000");
         out.clear();
-        write_days(&mut out, SimDuration(1));
+        write_days(&mut out, SimDuration::from_ms(1));
         assert_eq!(out, b"0.000000");
     }
 }

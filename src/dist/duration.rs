@@ -67,7 +67,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
             _ => return fail("duration too long"),
         };
     }
-    Ok(SimDuration(total_ms))
+    Ok(SimDuration::from_ms(total_ms))
 }
 
 /// Writes a duration the way scenario files do, largest unit first, zero parts

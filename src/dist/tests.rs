@@ -12,7 +12,11 @@ fn value(text: &str) -> toml::Value {
 #[test]
 fn parses_durations() {
     let check = |text: &str, ms: i64| {
-        assert_eq!(parse_duration(text), Ok(SimDuration(ms)), "{text:?}");
+        assert_eq!(
+            parse_duration(text),
+            Ok(SimDuration::from_ms(ms)),
+            "{text:?}"
+        );
     };
     check("0s", 0);
     check("90s", 90_000);
@@ -55,8 +59,8 @@ fn rejects_bad_durations() {
 #[test]
 fn formats_durations_and_reads_them_back() {
     let check = |ms: i64, text: &str| {
-        assert_eq!(format_duration(SimDuration(ms)), text);
-        assert_eq!(parse_duration(text), Ok(SimDuration(ms)));
+        assert_eq!(format_duration(SimDuration::from_ms(ms)), text);
+        assert_eq!(parse_duration(text), Ok(SimDuration::from_ms(ms)));
     };
     check(0, "0s");
     check(250, "250ms");
@@ -64,7 +68,7 @@ fn formats_durations_and_reads_them_back() {
     check(2 * MS_PER_DAY + 12 * MS_PER_HOUR, "2d 12h");
     check(14 * MS_PER_DAY, "14d");
     check(MS_PER_DAY + 1, "1d 1ms");
-    assert_eq!(format_duration(SimDuration(-MS_PER_HOUR)), "-1h");
+    assert_eq!(format_duration(SimDuration::from_ms(-MS_PER_HOUR)), "-1h");
 }
 
 #[test]

@@ -56,7 +56,7 @@ pub fn render(fitted: &Fitted) -> String {
         let _ = writeln!(
             text,
             "drain_limit = \"{}\"",
-            format_duration(SimDuration(drain))
+            format_duration(SimDuration::from_ms(drain))
         );
     }
     for section in SECTIONS {
@@ -214,7 +214,7 @@ fn duration_text(days: f64) -> String {
     } else {
         ms
     };
-    format!("\"{}\"", format_duration(SimDuration(ms.max(0))))
+    format!("\"{}\"", format_duration(SimDuration::from_ms(ms.max(0))))
 }
 
 /// Six significant digits, shortest text.

@@ -381,7 +381,7 @@ mod tests {
     };
 
     fn days(days: i64) -> SimTime {
-        SimTime(days * MS_PER_DAY)
+        SimTime::from_ms(days * MS_PER_DAY)
     }
 
     fn text(bytes: Vec<u8>) -> String {
@@ -402,13 +402,13 @@ mod tests {
             cancelled: false,
             faults: 1,
             contacts: 1,
-            created_at: SimTime(0),
+            created_at: SimTime::from_ms(0),
             shipping_at: Some(days(2)),
-            received_at: Some(days(6) + SimDuration(123)),
+            received_at: Some(days(6) + SimDuration::from_ms(123)),
             transferring_at: Some(days(8)),
-            packaging_at: Some(SimTime(10 * MS_PER_DAY + 12 * MS_PER_HOUR)),
-            finished_at: Some(SimTime(12 * MS_PER_DAY + 6 * MS_PER_HOUR)),
-            deleted_at: Some(SimTime(102 * MS_PER_DAY + 6 * MS_PER_HOUR)),
+            packaging_at: Some(SimTime::from_ms(10 * MS_PER_DAY + 12 * MS_PER_HOUR)),
+            finished_at: Some(SimTime::from_ms(12 * MS_PER_DAY + 6 * MS_PER_HOUR)),
+            deleted_at: Some(SimTime::from_ms(102 * MS_PER_DAY + 6 * MS_PER_HOUR)),
             deletion_reason: Some(DeletionReason::Retention),
             events,
             state_time: [None; 6],
@@ -577,7 +577,7 @@ mod tests {
     #[test]
     fn event_rows() {
         let job_event = TraceEvent {
-            time: SimTime(1),
+            time: SimTime::from_ms(1),
             replication: 4,
             job: "job-1".to_string(),
             drive: None,

@@ -296,7 +296,7 @@ mod tests {
                 });
             }
             if k % 11 == 0 {
-                sink.watermark(SimTime(i64::from(k)));
+                sink.watermark(SimTime::from_ms(i64::from(k)));
             }
         }
     }

@@ -26,10 +26,10 @@ use crate::time::{MS_PER_DAY, MS_PER_SECOND, SimDuration};
 
 /// The longest `simulation.horizon`: 100 years. A run keeps a daily
 /// snapshot and calendar state for every day it covers.
-pub const MAX_HORIZON: SimDuration = SimDuration(36_500 * MS_PER_DAY);
+pub const MAX_HORIZON: SimDuration = SimDuration::from_ms(36_500 * MS_PER_DAY);
 
 /// The longest `simulation.drain_limit`: 100 years.
-pub const MAX_DRAIN_LIMIT: SimDuration = SimDuration(36_500 * MS_PER_DAY);
+pub const MAX_DRAIN_LIMIT: SimDuration = SimDuration::from_ms(36_500 * MS_PER_DAY);
 
 /// The most replications (`simulation.replications`, `--replications`): the
 /// 95% interval of a mean over 10,000 replications is already 2% of one
@@ -56,7 +56,7 @@ pub const MAX_OVERDUE_DEADLINES_PER_RUN: f64 = 1e9;
 pub const MAX_POLLS_PER_JOB: f64 = 1e5;
 
 /// The shortest `customer.poll_interval`.
-pub const MIN_POLL_INTERVAL: SimDuration = SimDuration(MS_PER_SECOND);
+pub const MIN_POLL_INTERVAL: SimDuration = SimDuration::from_ms(MS_PER_SECOND);
 
 /// The most drives a job may list (`policy.max_drives_per_job`): the
 /// service's documented limit, which drive serials rely on (with an extra

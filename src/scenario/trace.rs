@@ -120,7 +120,7 @@ pub(crate) fn parse_trace(
             continue;
         }
         rows.push(TraceRow {
-            created_at: SimTime(offset_ms),
+            created_at: SimTime::from_ms(offset_ms),
             kind,
             drives,
         });

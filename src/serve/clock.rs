@@ -109,7 +109,7 @@ impl ServeClock {
             ClockMode::Wall { speed } => {
                 let wall_ms = now.saturating_duration_since(self.since).as_secs_f64() * 1000.0;
                 let ahead = (wall_ms * speed).min(i64::MAX as f64) as i64;
-                SimTime(self.base.ms().saturating_add(ahead)).min(self.limit)
+                SimTime::from_ms(self.base.ms().saturating_add(ahead)).min(self.limit)
             }
             ClockMode::Manual | ClockMode::Requests => self.base,
         }
@@ -209,7 +209,9 @@ pub fn parse_instant(clock: &Clock, text: &str) -> Result<SimTime, String> {
         )
     })?;
     let at = at.with_timezone(&Utc);
-    Ok(SimTime(at.timestamp_millis() - clock.start_epoch_ms))
+    Ok(SimTime::from_ms(
+        at.timestamp_millis() - clock.start_epoch_ms,
+    ))
 }
 
 #[cfg(test)]
@@ -218,7 +220,7 @@ mod tests {
 
     use super::*;
 
-    const LIMIT: SimTime = SimTime(1_000_000_000);
+    const LIMIT: SimTime = SimTime::from_ms(1_000_000_000);
 
     #[test]
     fn the_wall_clock_runs_at_its_speed_and_stops_at_the_limit() {
@@ -228,7 +230,7 @@ mod tests {
         // A wall second is a simulated hour.
         assert_eq!(
             clock.now(start + Duration::from_secs(1)),
-            SimTime(3_600_000)
+            SimTime::from_ms(3_600_000)
         );
         assert_eq!(clock.now(start + Duration::from_secs(100_000)), LIMIT);
     }
@@ -238,9 +240,15 @@ mod tests {
         let start = Instant::now();
         let mut clock = ServeClock::new(ClockMode::Wall { speed: 10.0 }, LIMIT, start);
         let later = start + Duration::from_secs(1);
-        assert_eq!(clock.set(SimTime(500_000), later), Ok(SimTime(500_000)));
-        assert_eq!(clock.now(later + Duration::from_secs(2)), SimTime(520_000));
-        assert!(clock.set(SimTime(1), later).is_err(), "never back");
+        assert_eq!(
+            clock.set(SimTime::from_ms(500_000), later),
+            Ok(SimTime::from_ms(500_000))
+        );
+        assert_eq!(
+            clock.now(later + Duration::from_secs(2)),
+            SimTime::from_ms(520_000)
+        );
+        assert!(clock.set(SimTime::from_ms(1), later).is_err(), "never back");
     }
 
     #[test]
@@ -248,23 +256,26 @@ mod tests {
         let now = Instant::now();
         let mut clock = ServeClock::new(ClockMode::Requests, LIMIT, now);
         assert_eq!(
-            clock.for_request(Some(SimTime(10)), now),
-            Ok((SimTime(10), false))
+            clock.for_request(Some(SimTime::from_ms(10)), now),
+            Ok((SimTime::from_ms(10), false))
         );
-        assert_eq!(clock.for_request(None, now), Ok((SimTime(10), false)));
+        assert_eq!(
+            clock.for_request(None, now),
+            Ok((SimTime::from_ms(10), false))
+        );
         // Stamped before the clock: applied at once, counted late.
         assert_eq!(
-            clock.for_request(Some(SimTime(5)), now),
-            Ok((SimTime(10), true))
+            clock.for_request(Some(SimTime::from_ms(5)), now),
+            Ok((SimTime::from_ms(10), true))
         );
         assert_eq!(clock.late(), 1);
         assert_eq!(
-            clock.for_request(Some(SimTime(10)), now),
-            Ok((SimTime(10), false))
+            clock.for_request(Some(SimTime::from_ms(10)), now),
+            Ok((SimTime::from_ms(10), false))
         );
         assert!(
             clock
-                .for_request(Some(SimTime(LIMIT.ms() + 1)), now)
+                .for_request(Some(SimTime::from_ms(LIMIT.ms() + 1)), now)
                 .is_err()
         );
     }
@@ -274,7 +285,7 @@ mod tests {
         let now = Instant::now();
         let mut clock = ServeClock::new(ClockMode::Manual, LIMIT, now);
         assert_eq!(
-            clock.for_request(Some(SimTime(99)), now),
+            clock.for_request(Some(SimTime::from_ms(99)), now),
             Ok((SimTime::ZERO, false))
         );
         assert_eq!(clock.now(now + Duration::from_secs(60)), SimTime::ZERO);
@@ -291,22 +302,26 @@ mod tests {
         };
         let day = 86_400_000;
         assert_eq!(
-            request(Some("3d"), None).target(&clock, SimTime(1)),
-            Ok(SimTime(3 * day + 1))
+            request(Some("3d"), None).target(&clock, SimTime::from_ms(1)),
+            Ok(SimTime::from_ms(3 * day + 1))
         );
         assert_eq!(
-            request(None, Some("2026-01-06T00:00:00Z")).target(&clock, SimTime(1)),
-            Ok(SimTime(day))
+            request(None, Some("2026-01-06T00:00:00Z")).target(&clock, SimTime::from_ms(1)),
+            Ok(SimTime::from_ms(day))
         );
-        assert!(request(None, None).target(&clock, SimTime(0)).is_err());
+        assert!(
+            request(None, None)
+                .target(&clock, SimTime::from_ms(0))
+                .is_err()
+        );
         assert!(
             request(Some("1d"), Some("2026-01-06T00:00:00Z"))
-                .target(&clock, SimTime(0))
+                .target(&clock, SimTime::from_ms(0))
                 .is_err()
         );
         assert!(
             request(Some("soon"), None)
-                .target(&clock, SimTime(0))
+                .target(&clock, SimTime::from_ms(0))
                 .is_err()
         );
     }

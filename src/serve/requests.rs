@@ -146,7 +146,7 @@ mod tests {
             status: 200,
             latency: Duration::from_micros(1_234),
             applied: Some(Applied {
-                at: SimTime(3_600_000),
+                at: SimTime::from_ms(3_600_000),
                 late: true,
             }),
         });

@@ -73,7 +73,7 @@ pub struct World {
 }
 
 /// How often `clients` is pruned [simulated time].
-const PRUNE_EVERY: SimDuration = SimDuration(86_400_000);
+const PRUNE_EVERY: SimDuration = SimDuration::from_ms(86_400_000);
 
 impl World {
     pub fn new(scenario: Arc<Scenario>, mode: Mode, clock: ServeClock, sink: ServeSink) -> World {

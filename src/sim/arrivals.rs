@@ -63,7 +63,7 @@ impl Arrivals {
             }
             ArrivalProcess::Count { count } => (index < *count).then(|| {
                 let horizon_ms = i128::from(scenario.simulation.horizon.ms());
-                SimTime((horizon_ms * i128::from(index) / i128::from(*count)) as i64)
+                SimTime::from_ms((horizon_ms * i128::from(index) / i128::from(*count)) as i64)
             }),
             ArrivalProcess::Trace { rows } => rows.get(index as usize).map(|row| row.created_at),
         };

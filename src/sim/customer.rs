@@ -150,7 +150,7 @@ impl<S: RecordSink> Engine<S> {
 fn inside(span: SimDuration, fraction: f64) -> SimDuration {
     let at = span.scale(fraction);
     if span.ms() >= 2 {
-        SimDuration(at.ms().clamp(1, span.ms() - 1))
+        SimDuration::from_ms(at.ms().clamp(1, span.ms() - 1))
     } else {
         at
     }

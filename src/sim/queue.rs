@@ -132,7 +132,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             current: Vec::new(),
             near: BinaryHeap::new(),
-            near_end: SimTime(1 << shift),
+            near_end: SimTime::from_ms(1 << shift),
             later: VecDeque::new(),
             far: BinaryHeap::new(),
             shift,
@@ -249,7 +249,7 @@ impl<E> EventQueue<E> {
         let width = 1i64 << self.shift;
         while self.current.is_empty() && self.near.is_empty() {
             if let Some(mut bucket) = self.later.pop_front() {
-                self.near_end += SimDuration(width);
+                self.near_end += SimDuration::from_ms(width);
                 if !bucket.is_empty() {
                     // Sorted once, latest first: popping the earliest is then
                     // a pop off the end. Keys are unique, so the order is total.
@@ -263,7 +263,7 @@ impl<E> EventQueue<E> {
                 // Nothing within the window: jump to the earliest far event's bucket.
                 let time = first.time.ms();
                 let bucket_start = time - time.rem_euclid(width);
-                self.near_end = SimTime(bucket_start) + SimDuration(width);
+                self.near_end = SimTime::from_ms(bucket_start) + SimDuration::from_ms(width);
             } else {
                 return;
             }
@@ -323,26 +323,26 @@ mod tests {
     use crate::time::{MS_PER_DAY, MS_PER_HOUR};
 
     fn queue<E>() -> EventQueue<E> {
-        EventQueue::new(SimTime(1_000), SimDuration(4))
+        EventQueue::new(SimTime::from_ms(1_000), SimDuration::from_ms(4))
     }
 
     #[test]
     fn pops_in_time_order_and_fifo_among_ties() {
         let mut queue = queue();
-        queue.push(SimTime(5), "late");
-        queue.push(SimTime(1), "first at 1");
-        queue.push(SimTime(30), "at 30");
-        queue.push(SimTime(1), "second at 1");
-        queue.push(SimTime(1), "third at 1");
+        queue.push(SimTime::from_ms(5), "late");
+        queue.push(SimTime::from_ms(1), "first at 1");
+        queue.push(SimTime::from_ms(30), "at 30");
+        queue.push(SimTime::from_ms(1), "second at 1");
+        queue.push(SimTime::from_ms(1), "third at 1");
         let order: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
         assert_eq!(
             order,
             [
-                (SimTime(1), "first at 1"),
-                (SimTime(1), "second at 1"),
-                (SimTime(1), "third at 1"),
-                (SimTime(5), "late"),
-                (SimTime(30), "at 30"),
+                (SimTime::from_ms(1), "first at 1"),
+                (SimTime::from_ms(1), "second at 1"),
+                (SimTime::from_ms(1), "third at 1"),
+                (SimTime::from_ms(5), "late"),
+                (SimTime::from_ms(30), "at 30"),
             ]
         );
         assert!(queue.is_empty());
@@ -351,10 +351,10 @@ mod tests {
     #[test]
     fn events_after_the_end_are_dropped() {
         let mut queue = queue();
-        queue.push(SimTime(1_001), "never");
-        queue.push(SimTime(1_000), "last");
+        queue.push(SimTime::from_ms(1_001), "never");
+        queue.push(SimTime::from_ms(1_000), "last");
         assert_eq!(queue.len(), 1);
-        assert_eq!(queue.pop(), Some((SimTime(1_000), "last")));
+        assert_eq!(queue.pop(), Some((SimTime::from_ms(1_000), "last")));
         assert_eq!(queue.pop(), None);
     }
 
@@ -364,32 +364,33 @@ mod tests {
     fn ties_split_between_far_heap_and_calendar_stay_fifo() {
         // A window of 2 buckets of 4 ms: from the current bucket [0, 4) it
         // spans [4, 12); 13 and 20 lie past it, in the far heap.
-        let mut queue = EventQueue::with_window(SimTime(1_000), SimDuration(4), 2);
-        queue.push(SimTime(20), "first at 20");
-        queue.push(SimTime(20), "second at 20");
-        queue.push(SimTime(9), "at 9");
-        queue.push(SimTime(13), "at 13");
+        let mut queue =
+            EventQueue::with_window(SimTime::from_ms(1_000), SimDuration::from_ms(4), 2);
+        queue.push(SimTime::from_ms(20), "first at 20");
+        queue.push(SimTime::from_ms(20), "second at 20");
+        queue.push(SimTime::from_ms(9), "at 9");
+        queue.push(SimTime::from_ms(13), "at 13");
         assert_eq!(queue.footprint().far_len, 3);
         // Reaching 9 makes [8, 12) current: the window spans [12, 20) and 13
         // moves into its bucket, where 15 joins it.
-        assert_eq!(queue.pop(), Some((SimTime(9), "at 9")));
+        assert_eq!(queue.pop(), Some((SimTime::from_ms(9), "at 9")));
         assert_eq!(queue.footprint().far_len, 2);
-        queue.push(SimTime(15), "at 15");
+        queue.push(SimTime::from_ms(15), "at 15");
         // Reaching 13 makes [12, 16) current: the window spans [16, 24) and
         // the two far events move into their bucket, [20, 24).
-        assert_eq!(queue.pop(), Some((SimTime(13), "at 13")));
+        assert_eq!(queue.pop(), Some((SimTime::from_ms(13), "at 13")));
         assert_eq!(queue.footprint().far_len, 0);
-        queue.push(SimTime(20), "third at 20");
-        queue.push(SimTime(18), "at 18");
+        queue.push(SimTime::from_ms(20), "third at 20");
+        queue.push(SimTime::from_ms(18), "at 18");
         let order: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
         assert_eq!(
             order,
             [
-                (SimTime(15), "at 15"),
-                (SimTime(18), "at 18"),
-                (SimTime(20), "first at 20"),
-                (SimTime(20), "second at 20"),
-                (SimTime(20), "third at 20"),
+                (SimTime::from_ms(15), "at 15"),
+                (SimTime::from_ms(18), "at 18"),
+                (SimTime::from_ms(20), "first at 20"),
+                (SimTime::from_ms(20), "second at 20"),
+                (SimTime::from_ms(20), "third at 20"),
             ]
         );
     }
@@ -414,13 +415,13 @@ mod tests {
         let max_entry_slots = 4 * (N_EVENTS as usize + 2);
         for span_days in [1, 1_000, 100_000, 10_000_000, 100_000_000] {
             let span = span_days * MS_PER_DAY;
-            let end = SimTime(span + 400 * MS_PER_DAY);
-            let mut queue = EventQueue::new(end, SimDuration(MS_PER_HOUR));
+            let end = SimTime::from_ms(span + 400 * MS_PER_DAY);
+            let mut queue = EventQueue::new(end, SimDuration::from_ms(MS_PER_HOUR));
             // The farthest first: the push that made the old calendar
             // allocate every bucket up to it.
             let times: Vec<SimTime> = (0..N_EVENTS)
                 .rev()
-                .map(|k| SimTime(span * k / (N_EVENTS - 1)))
+                .map(|k| SimTime::from_ms(span * k / (N_EVENTS - 1)))
                 .collect();
             for (index, &time) in times.iter().enumerate() {
                 queue.push(time, index);
@@ -453,10 +454,10 @@ mod tests {
         const BUSY: usize = 64;
         const PER_BUSY: usize = 1_000;
         const SPARSE: usize = 4_000;
-        let mut queue = EventQueue::new(NO_END, SimDuration(4));
+        let mut queue = EventQueue::new(NO_END, SimDuration::from_ms(4));
         for b in 0..BUSY {
             for k in 0..PER_BUSY {
-                queue.push(SimTime(8 + 4 * b as i64), k);
+                queue.push(SimTime::from_ms(8 + 4 * b as i64), k);
             }
         }
         for _ in 0..BUSY * PER_BUSY {
@@ -464,7 +465,7 @@ mod tests {
         }
         let now = 8 + 4 * BUSY as i64;
         for b in 0..SPARSE {
-            queue.push(SimTime(now + 4 * (b as i64 + 1)), b);
+            queue.push(SimTime::from_ms(now + 4 * (b as i64 + 1)), b);
         }
         // Each sparse bucket holds one event in at least 4 slots; the
         // last busy bucket (now current and empty) keeps at most twice
@@ -495,7 +496,7 @@ mod tests {
                     now = time.ms();
                 }
             } else {
-                let time = SimTime(now + delay);
+                let time = SimTime::from_ms(now + delay);
                 queue.push(time, index);
                 let at = reference.partition_point(|&(t, i)| (t, i) <= (time, index));
                 reference.insert(at, (time, index));
@@ -509,7 +510,7 @@ mod tests {
 
     /// The latest end a queue with buckets of 4 ms accepts, so nothing the
     /// tests push is dropped.
-    const NO_END: SimTime = SimTime(i64::MAX - 4);
+    const NO_END: SimTime = SimTime::from_ms(i64::MAX - 4);
 
     /// Delays [ms] for queues with buckets of 4 ms and windows of at most 5
     /// buckets: within a bucket, around the window's end, and anywhere in
@@ -526,7 +527,7 @@ mod tests {
         /// The default window, delays across bucket boundaries.
         #[test]
         fn matches_a_sorted_reference(steps in proptest::collection::vec((0i64..60, any::<bool>()), 0..300)) {
-            check_against_sorted_reference(EventQueue::new(NO_END, SimDuration(4)), &steps)?;
+            check_against_sorted_reference(EventQueue::new(NO_END, SimDuration::from_ms(4)), &steps)?;
         }
 
         /// Windows of 0 to 5 buckets, delays that cross the calendar's end
@@ -537,7 +538,7 @@ mod tests {
             window in 0usize..6,
             steps in proptest::collection::vec((mixed_delay(), any::<bool>()), 0..300),
         ) {
-            check_against_sorted_reference(EventQueue::with_window(NO_END, SimDuration(4), window), &steps)?;
+            check_against_sorted_reference(EventQueue::with_window(NO_END, SimDuration::from_ms(4), window), &steps)?;
         }
     }
 }

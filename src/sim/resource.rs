@@ -151,13 +151,13 @@ mod tests {
     #[test]
     fn fifo_service_and_time_weighted_statistics() {
         // One server over a 10 ms window: a busy 0..6, b waits 2..6 then busy 6..9.
-        let mut resource = Resource::new(1, SimTime(0), SimTime(10));
-        assert_eq!(resource.arrive(SimTime(0), "a", true), Some("a"));
-        assert_eq!(resource.arrive(SimTime(2), "b", true), None);
+        let mut resource = Resource::new(1, SimTime::from_ms(0), SimTime::from_ms(10));
+        assert_eq!(resource.arrive(SimTime::from_ms(0), "a", true), Some("a"));
+        assert_eq!(resource.arrive(SimTime::from_ms(2), "b", true), None);
         assert_eq!(resource.queue_len(), 1);
-        assert_eq!(resource.release(SimTime(6)), Some("b"));
-        assert_eq!(resource.release(SimTime(9)), None);
-        let stats = resource.stats(SimTime(10));
+        assert_eq!(resource.release(SimTime::from_ms(6)), Some("b"));
+        assert_eq!(resource.release(SimTime::from_ms(9)), None);
+        let stats = resource.stats(SimTime::from_ms(10));
         assert!((stats.utilisation - 0.9).abs() < 1e-12);
         assert!((stats.queue_length_mean - 0.4).abs() < 1e-12);
         assert_eq!(stats.queue_length_max, 1);
@@ -167,12 +167,12 @@ mod tests {
 
     #[test]
     fn work_outside_the_window_is_not_counted() {
-        let mut resource = Resource::new(2, SimTime(10), SimTime(20));
-        resource.arrive(SimTime(0), 1, false);
-        resource.release(SimTime(15));
-        resource.arrive(SimTime(18), 2, true);
-        resource.release(SimTime(30));
-        let stats = resource.stats(SimTime(30));
+        let mut resource = Resource::new(2, SimTime::from_ms(10), SimTime::from_ms(20));
+        resource.arrive(SimTime::from_ms(0), 1, false);
+        resource.release(SimTime::from_ms(15));
+        resource.arrive(SimTime::from_ms(18), 2, true);
+        resource.release(SimTime::from_ms(30));
+        let stats = resource.stats(SimTime::from_ms(30));
         // Busy 10..15 and 18..20 of 2 servers x 10 ms.
         assert!((stats.utilisation - 7.0 / 20.0).abs() < 1e-12);
         let waits: Vec<i64> = stats.waits.sorted().iter().map(SimDuration::ms).collect();
@@ -181,11 +181,14 @@ mod tests {
 
     #[test]
     fn removed_items_never_start() {
-        let mut resource = Resource::new(1, SimTime(0), SimTime(10));
-        resource.arrive(SimTime(0), 1, true);
-        resource.arrive(SimTime(0), 2, true);
-        resource.arrive(SimTime(0), 3, true);
-        assert_eq!(resource.remove_waiting(SimTime(1), |&item| item == 2), 1);
-        assert_eq!(resource.release(SimTime(2)), Some(3));
+        let mut resource = Resource::new(1, SimTime::from_ms(0), SimTime::from_ms(10));
+        resource.arrive(SimTime::from_ms(0), 1, true);
+        resource.arrive(SimTime::from_ms(0), 2, true);
+        resource.arrive(SimTime::from_ms(0), 3, true);
+        assert_eq!(
+            resource.remove_waiting(SimTime::from_ms(1), |&item| item == 2),
+            1
+        );
+        assert_eq!(resource.release(SimTime::from_ms(2)), Some(3));
     }
 }

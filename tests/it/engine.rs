@@ -294,15 +294,18 @@ fn a_live_job_is_readable_until_deleted_and_delete_follows_the_documented_states
     let day = impexsim::time::MS_PER_DAY;
     let hour = impexsim::time::MS_PER_HOUR;
     let completed_at = day + 5 * day + 2 * hour + 30 * 60_000 + 10_000_000;
-    engine.advance_to(SimTime(completed_at - 1));
+    engine.advance_to(SimTime::from_ms(completed_at - 1));
     let before = engine.live_job("mine").unwrap();
     assert_eq!(before.record.finished_at, None);
-    engine.advance_to(SimTime(completed_at));
+    engine.advance_to(SimTime::from_ms(completed_at));
     let after = engine.live_job("mine").unwrap();
-    assert_eq!(after.record.finished_at, Some(SimTime(completed_at)));
+    assert_eq!(
+        after.record.finished_at,
+        Some(SimTime::from_ms(completed_at))
+    );
     assert_eq!(after.record.outcome, impexsim::model::Outcome::Completed);
     // Readable through its retention (90 days), unless deleted sooner.
-    engine.advance_to(SimTime(completed_at + 30 * day));
+    engine.advance_to(SimTime::from_ms(completed_at + 30 * day));
     assert!(engine.live_job("mine").is_some());
     assert_eq!(
         engine.delete_job("mine"),
