@@ -3,6 +3,7 @@
 //! input, 3 guard failed, 128 + the signal's number when stopped by SIGINT,
 //! SIGTERM or SIGHUP).
 
+mod allocator;
 mod cli;
 mod commands;
 mod console;
