@@ -45,7 +45,7 @@ use crate::report::{
     Metric, REPLICATIONS_HEADER, RunInfo, events_per_second, write_replication_rows,
     write_run_json, write_summaries, write_summary_single,
 };
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Workload};
 use crate::sim::{Progress, run_replication};
 
 use self::part_writer::WrittenOutput;
@@ -59,6 +59,12 @@ pub(crate) use self::sink::Layout;
 /// The most threads `--threads` may ask for: far more than any machine's
 /// cores, few enough that every one of them can be started.
 pub const MAX_THREADS: usize = 1024;
+
+/// Expected jobs from which a replication's rows are written on a thread of
+/// their own (`relay`). Below it, starting and joining a thread costs more
+/// than the overlap gains: 10,000 one-job replications took 0.75 s with a
+/// thread each and 0.42 s without (73 and 64 MiB at the peak).
+const RELAY_WORTH_A_THREAD: f64 = 1_000.0;
 
 /// The file whose presence marks a directory as a run's output.
 pub const RUN_MARKER: &str = "run.json";
@@ -310,15 +316,25 @@ pub(crate) fn write_batch(
     });
     // One copy of the scenario that every replication's engine shares.
     let shared = Arc::new(scenario.clone());
+    let relay_pays = Workload::of(scenario).root_jobs >= RELAY_WORTH_A_THREAD;
     let run_one = |position: usize| -> Result<(), RunError> {
         let replication = replications[position];
         let sink = FileSink::new(dir, scenario, replication, position == 0, layout, &stop)?;
         let mut report = |p: Progress| progress(p);
         // The rows are formatted and written on a second thread while the
-        // engine runs (`relay`): the same bytes, in less time.
-        let (stats, sink) = relay(sink, &|| stop.is_set(), |relay| {
-            run_replication(&shared, replication, relay, &mut report)
-        });
+        // engine runs (`relay`): the same bytes, in less time. A small
+        // replication writes them itself: a thread would cost more than it saves.
+        let (stats, sink) = if relay_pays {
+            relay(sink, &|| stop.is_set(), |relay| {
+                run_replication(&shared, replication, relay, &mut report)
+            })
+        } else {
+            let mut sink = sink;
+            (
+                run_replication(&shared, replication, &mut sink, &mut report),
+                sink,
+            )
+        };
         let jobs = sink.jobs_written;
         // Stopped early because another replication failed or the run was
         // interrupted: nothing of it is joined.
