@@ -362,7 +362,7 @@ impl Pair {
 /// data, so the metrics of an empty replication list them all.
 pub fn metric_names() -> Vec<String> {
     MetricsCollector::new()
-        .finish(&RunStats::default())
+        .finish(RunStats::default())
         .into_iter()
         .map(|metric| metric.name)
         .collect()

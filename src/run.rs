@@ -344,11 +344,12 @@ pub(crate) fn write_batch(
             return Ok(());
         }
         let mut joiner = joiner.lock().expect("no replication panicked");
+        let events = stats.events;
         joiner.waiting[position] = Some(Finished {
             parts,
-            metrics: metrics.finish(&stats),
+            metrics: metrics.finish(stats),
             jobs,
-            events: stats.events,
+            events,
         });
         joiner.join_ready(dir)
     };

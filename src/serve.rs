@@ -252,7 +252,8 @@ fn write_record(
     let late_requests = world.clock().late();
     let (stats, sink) = world.finish();
     let jobs = sink.jobs_written;
-    let metrics = sink.finish(&stats)?;
+    let events = stats.events;
+    let metrics = sink.finish(stats)?;
     let requests = shared
         .log
         .into_inner()
@@ -270,9 +271,9 @@ fn write_record(
         seed: scenario.simulation.seed,
         replications: 1,
         jobs,
-        events: stats.events,
+        events,
         wall_time_seconds,
-        events_per_second: events_per_second(stats.events, wall_time_seconds),
+        events_per_second: events_per_second(events, wall_time_seconds),
         resolved_scenario: serde_json::to_value(&scenario.resolved)
             .expect("a TOML table converts to JSON"),
     };

@@ -50,7 +50,7 @@ pub fn run_in_memory(
                 interrupt,
             };
             let stats = run_replication(&shared, replication, &mut sink, &mut |_| {});
-            sink.metrics.finish(&stats)
+            sink.metrics.finish(stats)
         })
         .collect();
     interrupt.check()?;

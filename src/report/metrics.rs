@@ -121,7 +121,7 @@ impl MetricsCollector {
 
     /// The metrics in the documented order; `run` brings what the engine
     /// measured over the window (resources, drives on site).
-    pub fn finish(self, run: &RunStats) -> Vec<Metric> {
+    pub fn finish(self, run: RunStats) -> Vec<Metric> {
         let mut metrics = Metrics::default();
         let jobs_total = self.jobs_total as f64;
         let fraction = |count: u64| (self.jobs_total > 0).then(|| count as f64 / jobs_total);
@@ -157,9 +157,9 @@ impl MetricsCollector {
             (run.window > SimDuration::ZERO).then(|| self.operator_contacts as f64 / window_weeks),
         );
         for (name, stats) in [
-            ("receiving", &run.receiving),
-            ("copy", &run.copy),
-            ("packaging", &run.packaging),
+            ("receiving", run.receiving),
+            ("copy", run.copy),
+            ("packaging", run.packaging),
         ] {
             metrics.resource(name, stats);
         }
@@ -224,8 +224,8 @@ impl Metrics {
         self.push(format!("{prefix}.mean"), mean_days(&times));
     }
 
-    fn resource(&mut self, name: &str, stats: &ResourceStats) {
-        let waits = stats.waits.clone().sorted();
+    fn resource(&mut self, name: &str, stats: ResourceStats) {
+        let waits = stats.waits.sorted();
         self.push(format!("{name}.utilisation"), Some(stats.utilisation));
         self.push(format!("{name}.queue_wait_days.mean"), mean_days(&waits));
         self.push(
@@ -468,7 +468,7 @@ mod tests {
 
     #[test]
     fn metric_order_is_fixed_and_documented() {
-        let empty = MetricsCollector::new().finish(&RunStats::default());
+        let empty = MetricsCollector::new().finish(RunStats::default());
         assert_eq!(names(&empty), documented_names());
 
         let mut collector = MetricsCollector::new();
@@ -476,7 +476,7 @@ mod tests {
         busy.events.insert(EventKind::ReturnDamaged);
         busy.events.insert(EventKind::PackageLost);
         collector.add_job(&busy, &[drive(Disposition::OnSite)]);
-        let full = collector.finish(&RunStats::default());
+        let full = collector.finish(RunStats::default());
         assert_eq!(names(&full), documented_names());
     }
 
@@ -514,7 +514,7 @@ mod tests {
         met.events.insert(EventKind::DriveLate);
         collector.add_job(&met, &[]);
         collector.add_job(&job(Outcome::Completed, Some(24)), &[]);
-        let metrics = collector.finish(&RunStats::default());
+        let metrics = collector.finish(RunStats::default());
         for kind in EventKind::ALL {
             let name = kind.as_str();
             let (jobs, fraction) = if kind == EventKind::DriveLate {
@@ -567,7 +567,7 @@ mod tests {
             window: SimDuration::from_days(14),
             ..RunStats::default()
         };
-        let metrics = collector.finish(&run);
+        let metrics = collector.finish(run);
         let check = |name: &str, expected: Option<f64>| {
             let got = value(&metrics, name);
             match (got, expected) {
@@ -617,7 +617,7 @@ mod tests {
 
     #[test]
     fn no_jobs_gives_counts_of_zero_and_no_fractions() {
-        let metrics = MetricsCollector::new().finish(&RunStats::default());
+        let metrics = MetricsCollector::new().finish(RunStats::default());
         assert_eq!(value(&metrics, "jobs.total"), Some(0.0));
         assert_eq!(value(&metrics, "jobs.completed.count"), Some(0.0));
         assert_eq!(value(&metrics, "jobs.completed.fraction"), None);
@@ -637,7 +637,7 @@ mod tests {
             },
             ..RunStats::default()
         };
-        let metrics = MetricsCollector::new().finish(&run);
+        let metrics = MetricsCollector::new().finish(run);
         assert_eq!(value(&metrics, "packaging.utilisation"), None);
     }
 }

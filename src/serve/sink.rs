@@ -56,7 +56,7 @@ impl ServeSink {
     }
 
     /// Flushes the files and returns the metrics, or the first write error.
-    pub fn finish(self, stats: &RunStats) -> Result<Vec<Metric>, ServeError> {
+    pub fn finish(self, stats: RunStats) -> Result<Vec<Metric>, ServeError> {
         if let Some(error) = self.error {
             return Err(error);
         }

@@ -409,7 +409,7 @@ fn replication_metrics(scenario: &Scenario, replications: u32) -> Vec<Vec<Metric
         .map(|replication| {
             let mut sink = MetricsSink(MetricsCollector::new());
             let stats = run_replication(&scenario, replication, &mut sink, &mut |_| {});
-            sink.0.finish(&stats)
+            sink.0.finish(stats)
         })
         .collect()
 }
