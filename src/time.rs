@@ -381,6 +381,44 @@ pub fn write_days(out: &mut Vec<u8>, duration: SimDuration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_optional_time_or_duration_takes_eight_bytes() {
+        assert_eq!(std::mem::size_of::<Option<SimTime>>(), 8);
+        assert_eq!(std::mem::size_of::<Option<SimDuration>>(), 8);
+    }
+
+    #[test]
+    fn times_order_as_their_milliseconds_and_read_back_unchanged() {
+        let values = [
+            i64::MIN + 1,
+            -MS_PER_DAY,
+            -1,
+            0,
+            1,
+            MS_PER_DAY,
+            i64::MAX / 4,
+            i64::MAX,
+        ];
+        for a in values {
+            assert_eq!(SimTime::from_ms(a).ms(), a);
+            assert_eq!(SimDuration::from_ms(a).ms(), a);
+            for b in values {
+                assert_eq!(SimTime::from_ms(a).cmp(&SimTime::from_ms(b)), a.cmp(&b));
+                assert_eq!(
+                    SimDuration::from_ms(a).cmp(&SimDuration::from_ms(b)),
+                    a.cmp(&b)
+                );
+            }
+        }
+        assert_eq!(format!("{:?}", SimTime::from_ms(-5)), "SimTime(-5)");
+    }
+
+    #[test]
+    fn the_one_count_left_out_reads_as_the_next() {
+        assert_eq!(SimTime::from_ms(i64::MIN).ms(), i64::MIN + 1);
+        assert_eq!(SimDuration::from_ms(i64::MIN).ms(), i64::MIN + 1);
+    }
     use chrono::{DateTime, SecondsFormat};
 
     #[test]
