@@ -25,10 +25,12 @@ pub struct Durations {
 }
 
 impl Durations {
+    /// No durations.
     pub fn new() -> Durations {
         Durations::default()
     }
 
+    /// Adds one duration (of any sign).
     pub fn push(&mut self, duration: SimDuration) {
         match u32::try_from(duration.ms()) {
             Ok(ms) => self.short.push(ms),
@@ -36,10 +38,12 @@ impl Durations {
         }
     }
 
+    /// How many durations were added.
     pub fn len(&self) -> usize {
         self.short.len() + self.long.len()
     }
 
+    /// Whether none was added.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -70,10 +74,12 @@ pub struct SortedDurations {
 }
 
 impl SortedDurations {
+    /// How many durations there are.
     pub fn len(&self) -> usize {
         self.short.len() + self.long.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
