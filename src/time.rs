@@ -18,11 +18,11 @@ pub const MS_PER_HOUR: i64 = 60 * MS_PER_MINUTE;
 pub const MS_PER_DAY: i64 = 24 * MS_PER_HOUR;
 
 /// An instant of simulated time [ms since the scenario start].
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimTime(Ms);
 
 /// A span of simulated time [ms].
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimDuration(Ms);
 
 /// A count of milliseconds, any `i64` but `i64::MIN`, stored with its sign
@@ -50,6 +50,19 @@ impl Ms {
     }
 }
 
+impl Default for Ms {
+    fn default() -> Ms {
+        Ms::new(0)
+    }
+}
+
+/// The count itself, so `SimTime(5)` reads as it did when it held an `i64`.
+impl fmt::Debug for Ms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.get(), f)
+    }
+}
+
 impl SimTime {
     /// The scenario start.
     pub const ZERO: SimTime = SimTime::from_ms(0);
@@ -62,30 +75,6 @@ impl SimTime {
     /// Milliseconds since the scenario start.
     pub const fn ms(self) -> i64 {
         self.0.get()
-    }
-}
-
-impl Default for SimTime {
-    fn default() -> SimTime {
-        SimTime::ZERO
-    }
-}
-
-impl fmt::Debug for SimTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SimTime").field(&self.ms()).finish()
-    }
-}
-
-impl Default for SimDuration {
-    fn default() -> SimDuration {
-        SimDuration::ZERO
-    }
-}
-
-impl fmt::Debug for SimDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SimDuration").field(&self.ms()).finish()
     }
 }
 
@@ -382,6 +371,8 @@ pub fn write_days(out: &mut Vec<u8>, duration: SimDuration) {
 mod tests {
     use super::*;
 
+    use chrono::{DateTime, SecondsFormat};
+
     #[test]
     fn an_optional_time_or_duration_takes_eight_bytes() {
         assert_eq!(std::mem::size_of::<Option<SimTime>>(), 8);
@@ -412,6 +403,10 @@ mod tests {
             }
         }
         assert_eq!(format!("{:?}", SimTime::from_ms(-5)), "SimTime(-5)");
+        assert_eq!(
+            format!("{:?}", Some(SimDuration::default())),
+            "Some(SimDuration(0))"
+        );
     }
 
     #[test]
@@ -419,7 +414,6 @@ mod tests {
         assert_eq!(SimTime::from_ms(i64::MIN).ms(), i64::MIN + 1);
         assert_eq!(SimDuration::from_ms(i64::MIN).ms(), i64::MIN + 1);
     }
-    use chrono::{DateTime, SecondsFormat};
 
     #[test]
     fn rfc3339_matches_chrono() {
