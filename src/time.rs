@@ -189,17 +189,20 @@ impl Clock {
     }
 }
 
-/// Writes RFC 3339 timestamps, remembering the date of the last one: the
-/// timestamps of one row mostly share a few dates, and the calendar
-/// arithmetic is the costly part.
+/// Writes RFC 3339 timestamps, remembering the dates it has written: the
+/// calendar arithmetic is the costly part, and the timestamps of the rows
+/// written together span a few weeks of dates.
 #[derive(Clone, Debug)]
 pub struct TimestampWriter {
     clock: Clock,
-    /// Days since the Unix epoch of `date`, or `i64::MIN` before the first.
-    day: i64,
-    /// `YYYY-MM-DDT` of `day`.
-    date: [u8; 11],
+    /// `dates[d % DATES]` holds day `d` (days since the Unix epoch) and its
+    /// `YYYY-MM-DDT`, for the last such day written; `i64::MIN` before any.
+    dates: Box<[(i64, [u8; 11]); DATES]>,
 }
+
+/// Dates a `TimestampWriter` remembers: 256 days, a power of two so a day's
+/// place is a mask, in 5 KiB.
+const DATES: usize = 256;
 
 /// The text of one timestamp of a four-digit year: `2026-01-05T00:00:00.000Z`.
 pub type TimestampText = [u8; 24];
@@ -208,8 +211,7 @@ impl TimestampWriter {
     pub fn new(clock: Clock) -> TimestampWriter {
         TimestampWriter {
             clock,
-            day: i64::MIN,
-            date: *b"0000-00-00T",
+            dates: Box::new([(i64::MIN, *b"0000-00-00T"); DATES]),
         }
     }
 
@@ -226,16 +228,17 @@ impl TimestampWriter {
     pub fn text(&mut self, time: SimTime) -> Option<TimestampText> {
         let epoch_ms = self.clock.start_epoch_ms + time.ms();
         let day = epoch_ms.div_euclid(MS_PER_DAY);
-        if day != self.day {
+        let (known_day, date) = &mut self.dates[day as usize & (DATES - 1)];
+        if *known_day != day {
             let (year, month, day_of_month) = civil_from_days(day);
             if !(0..=9999).contains(&year) {
                 return None;
             }
-            self.date = date_text(year as u32, month, day_of_month);
-            self.day = day;
+            *date = date_text(year as u32, month, day_of_month);
+            *known_day = day;
         }
         let mut text = [0u8; 24];
-        text[..11].copy_from_slice(&self.date);
+        text[..11].copy_from_slice(date);
         text[11..].copy_from_slice(&time_of_day_text(epoch_ms.rem_euclid(MS_PER_DAY)));
         Some(text)
     }
@@ -484,6 +487,33 @@ mod tests {
             writer.write(&mut cached, time);
             assert_eq!(String::from_utf8(cached).unwrap(), clock.rfc3339(time));
         }
+    }
+
+    #[test]
+    fn dates_that_share_a_cache_place_stay_apart() {
+        // Before the Unix epoch, so some days are negative.
+        let clock = Clock {
+            start_epoch_ms: -400 * MS_PER_DAY,
+        };
+        let mut writer = TimestampWriter::new(clock);
+        // Days 256 apart take the same place; alternate between them, and
+        // past year 9999, where the text is longer and not remembered.
+        let last_four_digit_day = 2_932_896 + 400;
+        let mut longer = 0;
+        for step in 0..2_000i64 {
+            let day = match step % 4 {
+                0 => step,
+                1 => step + 256,
+                2 => step + 512 * 7,
+                _ => last_four_digit_day - 1 + step % 3,
+            };
+            let time = SimTime::from_ms(day * MS_PER_DAY + step * 997);
+            let mut cached = Vec::new();
+            writer.write(&mut cached, time);
+            longer += usize::from(cached.len() > 24);
+            assert_eq!(String::from_utf8(cached).unwrap(), clock.rfc3339(time));
+        }
+        assert!(longer > 0, "no timestamp past year 9999");
     }
 
     #[test]
