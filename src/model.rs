@@ -498,12 +498,37 @@ pub const DRIVE_TRANSITIONS: &[(DriveState, DriveState)] = &[
     (DriveState::CompletedMoreInfo, DriveState::ShippedBack),
 ];
 
+/// For each job state, the states it may move to, one bit per state
+/// (`1 << to as usize`): the table above, turned into bits when compiled.
+const JOB_TRANSITION_BITS: [u16; JobState::ALL.len()] = {
+    let mut bits = [0; JobState::ALL.len()];
+    let mut index = 0;
+    while index < JOB_TRANSITIONS.len() {
+        let (from, to) = JOB_TRANSITIONS[index];
+        bits[from as usize] |= 1 << to as usize;
+        index += 1;
+    }
+    bits
+};
+
+/// `JOB_TRANSITION_BITS` for drives.
+const DRIVE_TRANSITION_BITS: [u16; DriveState::ALL.len()] = {
+    let mut bits = [0; DriveState::ALL.len()];
+    let mut index = 0;
+    while index < DRIVE_TRANSITIONS.len() {
+        let (from, to) = DRIVE_TRANSITIONS[index];
+        bits[from as usize] |= 1 << to as usize;
+        index += 1;
+    }
+    bits
+};
+
 pub fn is_legal_job_transition(from: JobState, to: JobState) -> bool {
-    JOB_TRANSITIONS.contains(&(from, to))
+    JOB_TRANSITION_BITS[from as usize] & (1 << to as usize) != 0
 }
 
 pub fn is_legal_drive_transition(from: DriveState, to: DriveState) -> bool {
-    DRIVE_TRANSITIONS.contains(&(from, to))
+    DRIVE_TRANSITION_BITS[from as usize] & (1 << to as usize) != 0
 }
 
 /// Panics on a job transition outside the table: the engine has a bug.
@@ -536,6 +561,26 @@ mod tests {
         }
         assert_eq!(JOB_TRANSITIONS.len(), 11);
         assert_eq!(DRIVE_TRANSITIONS.len(), 12);
+    }
+
+    #[test]
+    fn transition_bits_are_the_tables() {
+        for from in JobState::ALL {
+            for to in JobState::ALL {
+                let listed = JOB_TRANSITIONS.contains(&(from, to));
+                assert_eq!(is_legal_job_transition(from, to), listed, "{from} -> {to}");
+            }
+        }
+        for from in DriveState::ALL {
+            for to in DriveState::ALL {
+                let listed = DRIVE_TRANSITIONS.contains(&(from, to));
+                assert_eq!(
+                    is_legal_drive_transition(from, to),
+                    listed,
+                    "{from} -> {to}"
+                );
+            }
+        }
     }
 
     #[test]
