@@ -1,12 +1,14 @@
 //! Fates drawn ahead: the arrival process's jobs' fates, drawn in index
-//! order on a thread of their own while the engine runs.
+//! order on a thread of their own while the engine runs, with the jobs'
+//! drive lists and names made from them there too.
 //!
 //! A job's fate is a pure function of the seed, the replication, the job's
 //! key and the scenario (docs/model.md, Randomness and common random
 //! numbers), so it can be drawn before the job arrives, by another thread,
 //! with the same values the engine would draw itself: the output is the
-//! same bytes either way. Drawing is about a tenth of a batch run's work on
-//! the engine's thread; ahead, it overlaps the simulation.
+//! same bytes either way. Drawing and making the drives is about a tenth
+//! of a batch run's work on the engine's thread; ahead, it overlaps the
+//! simulation.
 //!
 //! Fates travel in batches through a bounded channel, so the drawing side
 //! stays at most `IN_FLIGHT` batches ahead. When the engine is done it drops
@@ -18,10 +20,20 @@ use std::vec;
 use crate::model::JobKind;
 use crate::scenario::{ArrivalProcess, Scenario};
 use crate::sim::fate::{DriveFate, JobFate};
+use crate::sim::job::{Drive, job_drives, job_name};
 use crate::sim::streams::{JobKey, Purpose, StreamFactory};
 
 /// A job's fate and its drives' fates.
 pub type Drawn = (JobFate, Vec<DriveFate>);
+
+/// An arrival's job made ready ahead: its fate, its drives and its name,
+/// what `Engine::create_job` makes of a job with nothing given from outside.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub fate: JobFate,
+    pub drives: Vec<Drive>,
+    pub name: String,
+}
 
 /// Fates in one message.
 const BATCH: usize = 256;
@@ -36,15 +48,15 @@ pub const WORTH_A_THREAD: f64 = 10_000.0;
 /// The engine's side: fates of arrivals `0, 1, 2, ...` in order.
 #[derive(Debug)]
 pub struct FatesAhead {
-    batches: Receiver<Vec<Drawn>>,
-    current: vec::IntoIter<Drawn>,
+    batches: Receiver<Vec<Prepared>>,
+    current: vec::IntoIter<Prepared>,
     next_index: u64,
 }
 
 impl FatesAhead {
-    /// The fate of arrival `index`, if it was drawn ahead (arrivals are
+    /// Arrival `index`'s job, if it was made ready ahead (arrivals are
     /// taken in order; `None` once the drawing side has ended).
-    pub fn take(&mut self, index: u64) -> Option<Drawn> {
+    pub fn take(&mut self, index: u64) -> Option<Prepared> {
         if index != self.next_index {
             return None;
         }
@@ -62,7 +74,7 @@ impl FatesAhead {
 
 /// A channel for fates drawn ahead: `FatesAhead` for the engine, and the
 /// sending side for `draw_ahead`.
-pub fn channel() -> (SyncSender<Vec<Drawn>>, FatesAhead) {
+pub fn channel() -> (SyncSender<Vec<Prepared>>, FatesAhead) {
     let (sender, batches) = sync_channel(IN_FLIGHT);
     let ahead = FatesAhead {
         batches,
@@ -72,9 +84,10 @@ pub fn channel() -> (SyncSender<Vec<Drawn>>, FatesAhead) {
     (sender, ahead)
 }
 
-/// Draws the fates of the arrival process's jobs in index order and sends
-/// them, until the process has no more jobs or the engine hangs up.
-pub fn draw_ahead(scenario: &Scenario, streams: &StreamFactory, sender: SyncSender<Vec<Drawn>>) {
+/// Draws the fates of the arrival process's jobs in index order, makes
+/// the jobs ready and sends them, until the process has no more jobs or
+/// the engine hangs up.
+pub fn draw_ahead(scenario: &Scenario, streams: &StreamFactory, sender: SyncSender<Vec<Prepared>>) {
     let limit = match &scenario.arrivals.process {
         ArrivalProcess::Count { count } => *count,
         ArrivalProcess::Trace { rows } => rows.len() as u64,
@@ -84,13 +97,28 @@ pub fn draw_ahead(scenario: &Scenario, streams: &StreamFactory, sender: SyncSend
     let mut index = 0;
     while index < limit {
         let end = limit.min(index + BATCH as u64);
-        let batch: Vec<Drawn> = (index..end)
-            .map(|index| arrival_fate(scenario, streams, index))
+        let batch: Vec<Prepared> = (index..end)
+            .map(|index| prepare_arrival(scenario, streams, index))
             .collect();
         if sender.send(batch).is_err() {
             return;
         }
         index = end;
+    }
+}
+
+/// The arrival process's job `index` made ready: what the engine makes of
+/// it when it arrives (`Engine::create_job`).
+pub fn prepare_arrival(scenario: &Scenario, streams: &StreamFactory, index: u64) -> Prepared {
+    let key = JobKey {
+        root: index,
+        generation: 0,
+    };
+    let (fate, drive_fates) = arrival_fate(scenario, streams, index);
+    Prepared {
+        drives: job_drives(key, &fate, drive_fates, None),
+        name: job_name(key),
+        fate,
     }
 }
 
@@ -182,10 +210,23 @@ mod tests {
         thread::scope(|scope| {
             scope.spawn(|| draw_ahead(&scenario, &streams, sender));
             for index in 0..(3 * BATCH as u64 + 5) {
-                let (fate, drives) = ahead.take(index).expect("drawn ahead");
+                let prepared = ahead.take(index).expect("drawn ahead");
                 let (expected, expected_drives) = arrival_fate(&scenario, &streams, index);
-                assert_eq!(format!("{fate:?}"), format!("{expected:?}"), "job {index}");
-                assert_eq!(format!("{drives:?}"), format!("{expected_drives:?}"));
+                let key = JobKey {
+                    root: index,
+                    generation: 0,
+                };
+                let expected_drives = job_drives(key, &expected, expected_drives, None);
+                assert_eq!(
+                    format!("{:?}", prepared.fate),
+                    format!("{expected:?}"),
+                    "job {index}"
+                );
+                assert_eq!(
+                    format!("{:?}", prepared.drives),
+                    format!("{expected_drives:?}")
+                );
+                assert_eq!(prepared.name, job_name(key));
             }
             // Out of order: not drawn ahead, so the engine draws it itself.
             assert!(ahead.take(0).is_none());

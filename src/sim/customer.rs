@@ -18,7 +18,7 @@
 //! - A cancellation is requested at `created + cancel_delay`.
 
 use crate::model::{Answer, Invalid, JobKind, Update};
-use crate::sim::ahead::Drawn;
+use crate::sim::ahead::Prepared;
 use crate::sim::engine::Engine;
 use crate::sim::event::{CustomerAct, Event};
 use crate::sim::job::{CustomerKind, JobRef};
@@ -36,7 +36,7 @@ impl<S: RecordSink> Engine<S> {
         kind: Option<JobKind>,
         n_drives: Option<u32>,
         sizes: Option<Vec<u64>>,
-        fate: Option<Drawn>,
+        prepared: Option<Prepared>,
     ) {
         let j = self.create_job(NewJob {
             key,
@@ -49,7 +49,7 @@ impl<S: RecordSink> Engine<S> {
             return_address: None,
             delivery_package: false,
             verbose_log: None,
-            fate,
+            prepared,
         });
         self.plan_customer(j);
     }

@@ -14,7 +14,7 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::model::{CopyOutcome, Disposition, DriveState, EventList, JobState};
+use crate::model::{CopyOutcome, Disposition, DriveState, EventList, JobKind, JobState};
 use crate::record::JobHistory;
 use crate::sim::fate::{DriveFate, JobFate};
 use crate::sim::streams::JobKey;
@@ -272,6 +272,44 @@ pub fn drive_serial(key: JobKey, index: usize) -> u32 {
     x = x.wrapping_mul(0x846c_a68b);
     x ^= x >> 16;
     x
+}
+
+/// A new job's drives: one per drive fate, listed (import) or shipped
+/// (export), with `serials` when a request gave them, then an import's
+/// extra drive when its fate has one.
+pub fn job_drives(
+    key: JobKey,
+    fate: &JobFate,
+    drive_fates: Vec<DriveFate>,
+    serials: Option<&[u32]>,
+) -> Vec<Drive> {
+    let is_import = fate.kind == JobKind::Import;
+    let with_extra = is_import && fate.has_extra_drive;
+    let role = if is_import {
+        DriveRole::Listed
+    } else {
+        DriveRole::Export
+    };
+    let mut drives = Vec::with_capacity(drive_fates.len() + usize::from(with_extra));
+    for (index, drive_fate) in drive_fates.into_iter().enumerate() {
+        let serial = match serials {
+            Some(serials) => serials[index],
+            None => drive_serial(key, index),
+        };
+        drives.push(Drive::new(serial, drive_fate, role));
+    }
+    if with_extra {
+        let extra_fate = DriveFate {
+            data_bytes: fate.extra_drive_bytes,
+            ..DriveFate::default()
+        };
+        drives.push(Drive::new(
+            drive_serial(key, drives.len()),
+            extra_fate,
+            DriveRole::Extra,
+        ));
+    }
+    drives
 }
 
 /// The name of the job with stream key `key` when the engine names it.

@@ -17,13 +17,12 @@
 
 use crate::model::{Answer, Cause, EventKind, Invalid, JobKind, JobState, PutJob, Update};
 use crate::record::{CallKind, JobHistory, TraceState};
-use crate::sim::ahead::{Drawn, arrival_fate};
+use crate::sim::ahead::{Prepared, arrival_fate};
 use crate::sim::engine::Engine;
 use crate::sim::event::Event;
-use crate::sim::fate::{DriveFate, JobFate};
+use crate::sim::fate::JobFate;
 use crate::sim::job::{
-    CustomerKind, Drive, DriveRole, Job, JobRef, OrphanContact, PackageState, accrue_state_time,
-    drive_serial, job_name,
+    CustomerKind, Job, JobRef, OrphanContact, PackageState, accrue_state_time, job_drives, job_name,
 };
 use crate::sim::sink::RecordSink;
 use crate::sim::streams::{JobKey, Purpose};
@@ -48,8 +47,9 @@ pub(super) struct NewJob {
     pub delivery_package: bool,
     /// `logLevel = Verbose` (drawn when `None`).
     pub verbose_log: Option<bool>,
-    /// The job's fate, when it was drawn ahead (`sim::ahead`); drawn now when `None`.
-    pub fate: Option<Drawn>,
+    /// The job made ready ahead (`sim::ahead`): its fate, drives and name,
+    /// with no sizes, serials or name given; drawn and made now when `None`.
+    pub prepared: Option<Prepared>,
 }
 
 impl<S: RecordSink> Engine<S> {
@@ -106,7 +106,7 @@ impl<S: RecordSink> Engine<S> {
             return_address: Some(put.return_address),
             delivery_package: put.delivery_package,
             verbose_log: Some(put.verbose_log),
-            fate: None,
+            prepared: None,
         });
         if customer == CustomerKind::Replayed {
             self.plan_replayed_customer(j);
@@ -185,45 +185,28 @@ impl<S: RecordSink> Engine<S> {
     pub(super) fn create_job(&mut self, new: NewJob) -> JobRef {
         let scenario = &self.scenario;
         let key = new.key;
-        let (mut fate, mut drive_fates) = new.fate.unwrap_or_else(|| {
-            let mut rng = self.streams.stream(key, Purpose::Fate);
-            JobFate::draw(&mut rng, scenario, new.kind, new.n_drives)
-        });
-        if let Some(sizes) = &new.sizes {
-            for (drive, &bytes) in drive_fates.iter_mut().zip(sizes) {
-                drive.data_bytes = bytes;
+        let (mut fate, drives, name) = match new.prepared {
+            Some(prepared) => {
+                debug_assert!(new.sizes.is_none() && new.serials.is_none() && new.name.is_none());
+                (prepared.fate, prepared.drives, prepared.name)
             }
-        }
+            None => {
+                let mut rng = self.streams.stream(key, Purpose::Fate);
+                let (fate, mut drive_fates) =
+                    JobFate::draw(&mut rng, scenario, new.kind, new.n_drives);
+                if let Some(sizes) = &new.sizes {
+                    for (drive, &bytes) in drive_fates.iter_mut().zip(sizes) {
+                        drive.data_bytes = bytes;
+                    }
+                }
+                let drives = job_drives(key, &fate, drive_fates, new.serials.as_deref());
+                let name = new.name.unwrap_or_else(|| job_name(key));
+                (fate, drives, name)
+            }
+        };
         if let Some(verbose_log) = new.verbose_log {
             fate.verbose_log = verbose_log;
         }
-        let is_import = fate.kind == JobKind::Import;
-        let with_extra = is_import && fate.has_extra_drive;
-        let role = if is_import {
-            DriveRole::Listed
-        } else {
-            DriveRole::Export
-        };
-        let mut drives = Vec::with_capacity(drive_fates.len() + usize::from(with_extra));
-        for (index, drive_fate) in drive_fates.into_iter().enumerate() {
-            let serial = match &new.serials {
-                Some(serials) => serials[index],
-                None => drive_serial(key, index),
-            };
-            drives.push(Drive::new(serial, drive_fate, role));
-        }
-        if with_extra {
-            let extra_fate = DriveFate {
-                data_bytes: fate.extra_drive_bytes,
-                ..DriveFate::default()
-            };
-            drives.push(Drive::new(
-                drive_serial(key, drives.len()),
-                extra_fate,
-                DriveRole::Extra,
-            ));
-        }
-        let name = new.name.unwrap_or_else(|| job_name(key));
         let now = self.now;
         let has_return_address = new.return_address.unwrap_or(!fate.missing_return_address);
         let job = Job {
