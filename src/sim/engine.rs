@@ -177,8 +177,15 @@ impl<S: RecordSink> Engine<S> {
         let (time, event) = self.queue.pop()?;
         // The next event's job is fetched from memory while this one is
         // handled: with thousands of jobs in flight, most are not in cache.
-        if let Some(j) = self.queue.peek_near().and_then(|next| next.job()) {
-            self.jobs.prefetch(j);
+        if let Some(next) = self.queue.peek_near()
+            && let Some(j) = next.job()
+        {
+            self.jobs.prefetch(j, next.drive());
+        }
+        // And the slot entry of the event after it, which the prefetch
+        // above reads for the drives' address when that event is next.
+        if let Some(j) = self.queue.peek_after_next().and_then(|after| after.job()) {
+            self.jobs.prefetch_entry(j);
         }
         self.move_clock(time);
         self.handle(event);

@@ -136,6 +136,19 @@ impl Event {
         }
     }
 
+    /// The drive the event concerns, if it is about one drive.
+    pub fn drive(self) -> Option<u8> {
+        match self {
+            Event::LateDriveDelivered(_, d)
+            | Event::ReceiveReady(_, Package::LateDrive(d))
+            | Event::ReceiveDone(_, Package::LateDrive(d))
+            | Event::CopyDone(_, d)
+            | Event::DriveFault(_, d)
+            | Event::DriveFaultEnd(_, d, _) => Some(d),
+            _ => None,
+        }
+    }
+
     /// Whether the event holds its job's row open until it has run; the
     /// others are timers that may be stale by the time they pop.
     pub fn is_held(self) -> bool {

@@ -409,16 +409,34 @@ impl JobSlab {
     }
 
     /// Asks the processor to bring `j`'s slot and drives into cache ahead
-    /// of their use (a hint: a stale `j` only wastes it).
-    pub fn prefetch(&self, j: JobRef) {
+    /// of their use (a hint: a stale `j` only wastes it): drive `drive`'s
+    /// lines when the event is about one drive, else the first drive's.
+    pub fn prefetch(&self, j: JobRef, drive: Option<u8>) {
         let slot = j.slot as usize;
         if let (Some(job), Some(&(drives, bytes))) =
             (self.slots.get(slot), self.drive_memory.get(slot))
         {
             let job = (job as *const Option<Job>).cast::<u8>();
             prefetch_lines(job, std::mem::size_of::<Option<Job>>());
-            let drives = std::ptr::without_provenance(drives);
-            prefetch_lines(drives, bytes.min(DRIVE_PREFETCH_BYTES));
+            let (offset, length) = match drive {
+                Some(d) => {
+                    let size = std::mem::size_of::<Drive>();
+                    (usize::from(d) * size, size)
+                }
+                None => (0, bytes.min(DRIVE_PREFETCH_BYTES)),
+            };
+            let drives = std::ptr::without_provenance::<u8>(drives).wrapping_add(offset);
+            prefetch_lines(drives, length.min(bytes.saturating_sub(offset)));
+        }
+    }
+
+    /// Asks for what `contains` and `prefetch` read of `j`'s slot, one
+    /// step before `prefetch` (a hint, like it).
+    pub fn prefetch_entry(&self, j: JobRef) {
+        let slot = j.slot as usize;
+        if slot < self.slots.len() {
+            prefetch_lines(self.generations.as_ptr().wrapping_add(slot).cast(), 1);
+            prefetch_lines(self.drive_memory.as_ptr().wrapping_add(slot).cast(), 1);
         }
     }
 

@@ -190,6 +190,15 @@ impl<E: Copy> EventQueue<E> {
         self.peek_entry().map(|entry| &entry.event)
     }
 
+    /// The event after the earliest in the current bucket's sorted
+    /// events, if any: a guess at the event after next (an event pushed
+    /// in between, or one in `near`, may come first), for fetching its
+    /// memory early.
+    pub fn peek_after_next(&self) -> Option<&E> {
+        let index = self.current.len().checked_sub(2)?;
+        Some(&self.current[index].event)
+    }
+
     /// Pending events.
     pub fn len(&self) -> usize {
         self.len
