@@ -498,30 +498,25 @@ pub const DRIVE_TRANSITIONS: &[(DriveState, DriveState)] = &[
     (DriveState::CompletedMoreInfo, DriveState::ShippedBack),
 ];
 
-/// For each job state, the states it may move to, one bit per state
-/// (`1 << to as usize`): the table above, turned into bits when compiled.
-const JOB_TRANSITION_BITS: [u16; JobState::ALL.len()] = {
-    let mut bits = [0; JobState::ALL.len()];
-    let mut index = 0;
-    while index < JOB_TRANSITIONS.len() {
-        let (from, to) = JOB_TRANSITIONS[index];
-        bits[from as usize] |= 1 << to as usize;
-        index += 1;
-    }
-    bits
-};
+/// A transition table turned into bits when compiled: for each state of
+/// `$state`, the states it may move to, one bit per state (`1 << to as usize`).
+macro_rules! transition_bits {
+    ($table:expr, $state:ty) => {{
+        let mut bits = [0u16; <$state>::ALL.len()];
+        let mut index = 0;
+        while index < $table.len() {
+            let (from, to) = $table[index];
+            bits[from as usize] |= 1 << to as usize;
+            index += 1;
+        }
+        bits
+    }};
+}
 
-/// `JOB_TRANSITION_BITS` for drives.
-const DRIVE_TRANSITION_BITS: [u16; DriveState::ALL.len()] = {
-    let mut bits = [0; DriveState::ALL.len()];
-    let mut index = 0;
-    while index < DRIVE_TRANSITIONS.len() {
-        let (from, to) = DRIVE_TRANSITIONS[index];
-        bits[from as usize] |= 1 << to as usize;
-        index += 1;
-    }
-    bits
-};
+const JOB_TRANSITION_BITS: [u16; JobState::ALL.len()] = transition_bits!(JOB_TRANSITIONS, JobState);
+
+const DRIVE_TRANSITION_BITS: [u16; DriveState::ALL.len()] =
+    transition_bits!(DRIVE_TRANSITIONS, DriveState);
 
 pub fn is_legal_job_transition(from: JobState, to: JobState) -> bool {
     JOB_TRANSITION_BITS[from as usize] & (1 << to as usize) != 0
