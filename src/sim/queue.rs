@@ -263,9 +263,10 @@ impl<E: Copy> EventQueue<E> {
             if let Some(bucket) = self.later.pop_front() {
                 self.near_end += SimDuration::from_ms(width);
                 if !bucket.is_empty() {
-                    // A bucket keeps its own allocation: handing an emptied
-                    // one to a later bucket would spread the busiest bucket's
-                    // capacity over the whole window.
+                    // The sorted events take a vector of their own and the
+                    // bucket's is freed: handing an emptied one to a later
+                    // bucket would spread the busiest bucket's capacity
+                    // over the whole window.
                     self.current = self.sorted_latest_first(bucket);
                 }
             } else if let Some(first) = self.far.peek() {
