@@ -289,7 +289,8 @@ impl<E: Copy> EventQueue<E> {
     /// order, and every later one was pushed after them. So the order of
     /// `(time, position in the bucket)` is that of `(time, sequence)`, and
     /// it fits one `u64` (the time's offset in the bucket above, the
-    /// position below), which sorts several times faster than the entries.
+    /// position below): sorting those and gathering the entries takes
+    /// about half the instructions of sorting the entries by their keys.
     fn sorted_latest_first(&mut self, mut bucket: Vec<Entry<E>>) -> Vec<Entry<E>> {
         let fits = self.shift <= 32 && u32::try_from(bucket.len()).is_ok();
         if !fits {
