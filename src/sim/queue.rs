@@ -581,5 +581,21 @@ mod tests {
         ) {
             check_against_sorted_reference(EventQueue::with_window(NO_END, SimDuration::from_ms(4), window), &steps)?;
         }
+
+        /// Buckets of 2^33 ms, wider than the 32 bits a time's offset has in
+        /// the one-key sort: the entries are sorted by their own keys, in
+        /// the same order. Delays of whole 2^31 ms give ties and cross
+        /// buckets and the window of 2.
+        #[test]
+        fn matches_a_sorted_reference_with_buckets_too_wide_for_the_key_sort(
+            steps in proptest::collection::vec(
+                (prop_oneof![0i64..3, (0i64..12).prop_map(|k| k << 31)], any::<bool>()),
+                0..300,
+            ),
+        ) {
+            let width = 1i64 << 33;
+            let end = SimTime::from_ms(i64::MAX - width);
+            check_against_sorted_reference(EventQueue::with_window(end, SimDuration::from_ms(width), 2), &steps)?;
+        }
     }
 }
