@@ -101,7 +101,23 @@ impl<S: RecordSink> Engine<S> {
 
     /// A state change of the job (`drive` is `None`) or of the drive with
     /// that serial, into the job's history and the trace, when they are on.
+    #[inline]
     pub(super) fn record_change(
+        &mut self,
+        j: JobRef,
+        drive: Option<u32>,
+        from: TraceState,
+        to: TraceState,
+        cause: Cause,
+    ) {
+        // Neither is on in most runs: then this is one test where it is called.
+        if self.history || self.trace {
+            self.record_change_now(j, drive, from, to, cause);
+        }
+    }
+
+    #[inline(never)]
+    fn record_change_now(
         &mut self,
         j: JobRef,
         drive: Option<u32>,
