@@ -32,7 +32,7 @@ fn main() {
 struct NullSink;
 
 impl RecordSink for NullSink {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
         divan::black_box((job, drives));
     }
 

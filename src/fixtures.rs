@@ -548,12 +548,12 @@ impl FixtureSink<'_> {
 }
 
 impl RecordSink for FixtureSink<'_> {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
         self.jobs_simulated += 1;
-        if !self.matches(job) {
+        if !self.matches(&job) {
             return;
         }
-        let view = JobView::new(job, drives).expect("history was asked for");
+        let view = JobView::new(&job, drives).expect("history was asked for");
         if let Some(cover) = &mut self.cover {
             cover.offer(&view);
             return;

@@ -64,8 +64,8 @@ struct MetricsSink<'a> {
 }
 
 impl RecordSink for MetricsSink<'_> {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
-        self.metrics.add_job(job, drives);
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
+        self.metrics.add_job(&job, drives);
     }
 
     fn timeseries(&mut self, _row: &TimeseriesRow) {}

@@ -109,7 +109,7 @@ fn write_batches<S: RecordSink>(
     for mut batch in full {
         for call in batch.calls.drain(..) {
             match call {
-                Call::Job { job, drives } => inner.job(&job, &batch.drives[drives]),
+                Call::Job { job, drives } => inner.job(job, &batch.drives[drives]),
                 Call::Timeseries(row) => inner.timeseries(&row),
                 Call::Trace(event) => inner.trace(&event),
                 Call::Watermark(time) => inner.watermark(time),
@@ -152,14 +152,11 @@ impl Relay<'_> {
 }
 
 impl RecordSink for Relay<'_> {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
         let start = self.batch.drives.len();
         self.batch.drives.extend_from_slice(drives);
         let drives = start..self.batch.drives.len();
-        self.push(Call::Job {
-            job: job.clone(),
-            drives,
-        });
+        self.push(Call::Job { job, drives });
     }
 
     fn timeseries(&mut self, row: &TimeseriesRow) {
@@ -201,7 +198,7 @@ mod tests {
     }
 
     impl RecordSink for Transcript {
-        fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+        fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
             let serials: Vec<u32> = drives.iter().map(|drive| drive.serial).collect();
             self.lines.push(format!("job {} {serials:?}", job.name));
         }
@@ -277,7 +274,7 @@ mod tests {
     fn calls(sink: &mut dyn RecordSink) {
         for k in 0..2_000u32 {
             let drives: Vec<DriveRecord> = (0..k % 4).map(|d| drive(k * 10 + d)).collect();
-            sink.job(&job(&format!("j{k}")), &drives);
+            sink.job(job(&format!("j{k}")), &drives);
             if k % 7 == 0 {
                 sink.timeseries(&TimeseriesRow {
                     day: u64::from(k),
@@ -320,7 +317,7 @@ mod tests {
             // Bounded: every batch sent is applied before the next `send`
             // can block, so the flag is set within a few batches.
             for k in 0..100_000 {
-                relay.job(&job("j"), &[]);
+                relay.job(job("j"), &[]);
                 if k % 64 == 0 && relay.stopped() {
                     return true;
                 }

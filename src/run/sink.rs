@@ -233,11 +233,11 @@ impl<'a> FileSink<'a> {
 }
 
 impl RecordSink for FileSink<'_> {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
         self.jobs_written += 1;
-        self.metrics.add_job(job, drives);
+        self.metrics.add_job(&job, drives);
         if let Some(jobs) = &mut self.jobs {
-            let result = jobs.write(job);
+            let result = jobs.write(&job);
             self.keep(OutputKind::Jobs, result);
         }
         if let Some(writer) = &mut self.drives {

@@ -84,13 +84,13 @@ impl ServeSink {
 }
 
 impl RecordSink for ServeSink {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
         self.jobs_written += 1;
-        self.metrics.add_job(job, drives);
+        self.metrics.add_job(&job, drives);
         if self.error.is_some() {
             return;
         }
-        let result = self.jobs.write(job);
+        let result = self.jobs.write(&job);
         self.keep("jobs.csv", result);
         for drive in drives {
             let result = self.drives.write(&job.name, drive);

@@ -158,7 +158,7 @@ mod tests {
     struct Rows(Vec<String>);
 
     impl RecordSink for Rows {
-        fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+        fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
             self.0.push(format!("{job:?} {drives:?}"));
         }
 

@@ -77,7 +77,7 @@ impl<S: RecordSink> Engine<S> {
         let name = std::mem::take(&mut job.name);
         let history = job.history.take();
         let record = job_record(self.replication, &job, name, history);
-        self.sink.job(&record, &drive_records);
+        self.sink.job(record, &drive_records);
         self.drive_records = drive_records;
     }
 }

@@ -6,7 +6,7 @@ use crate::time::SimTime;
 /// Where finished rows go. Called in row order.
 pub trait RecordSink {
     /// A settled job and its drives (listed, extra, received export drives).
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]);
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]);
     /// A daily snapshot.
     fn timeseries(&mut self, row: &TimeseriesRow);
     /// Whether `trace` should be called at all (it costs a string per transition).
@@ -29,7 +29,7 @@ pub trait RecordSink {
 }
 
 impl<T: RecordSink + ?Sized> RecordSink for &mut T {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
         (**self).job(job, drives);
     }
 

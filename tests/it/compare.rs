@@ -390,8 +390,8 @@ fn unpaired_candidates_are_bad_input() {
 struct MetricsSink(MetricsCollector);
 
 impl RecordSink for MetricsSink {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
-        self.0.add_job(job, drives);
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
+        self.0.add_job(&job, drives);
     }
 
     fn timeseries(&mut self, _row: &TimeseriesRow) {}

@@ -28,8 +28,8 @@ struct Collect {
 }
 
 impl RecordSink for Collect {
-    fn job(&mut self, job: &JobRecord, drives: &[DriveRecord]) {
-        self.jobs.push((job.clone(), drives.to_vec()));
+    fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
+        self.jobs.push((job, drives.to_vec()));
     }
 
     fn timeseries(&mut self, _row: &TimeseriesRow) {}

@@ -262,7 +262,7 @@ struct FailingSink {
 }
 
 impl RecordSink for FailingSink {
-    fn job(&mut self, _job: &JobRecord, _drives: &[DriveRecord]) {
+    fn job(&mut self, _job: JobRecord, _drives: &[DriveRecord]) {
         self.jobs += 1;
     }
     fn timeseries(&mut self, _row: &TimeseriesRow) {}
