@@ -59,24 +59,26 @@ impl<S: RecordSink> Engine<S> {
     }
 
     fn write_job(&mut self, j: JobRef) {
-        let mut job = self.jobs.remove(j);
-        if let Some(names) = &mut self.names
-            && names.get(&job.name) == Some(&j)
-        {
-            names.remove(&job.name);
-        }
-        self.jobs_written += 1;
+        let replication = self.replication;
+        let job = self.jobs.get_mut(j);
         let mut drive_records = std::mem::take(&mut self.drive_records);
         drive_records.clear();
         drive_records.extend(
             job.drives
                 .iter()
                 .filter(|drive| drive.exists)
-                .map(|drive| drive_record(self.replication, drive)),
+                .map(|drive| drive_record(replication, drive)),
         );
         let name = std::mem::take(&mut job.name);
         let history = job.history.take();
-        let record = job_record(self.replication, &job, name, history);
+        let record = job_record(replication, job, name, history);
+        self.jobs.remove(j);
+        if let Some(names) = &mut self.names
+            && names.get(&record.name) == Some(&j)
+        {
+            names.remove(&record.name);
+        }
+        self.jobs_written += 1;
         self.sink.job(record, &drive_records);
         self.drive_records = drive_records;
     }
