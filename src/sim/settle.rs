@@ -17,10 +17,17 @@ use crate::sim::sink::RecordSink;
 
 impl<S: RecordSink> Engine<S> {
     /// Writes the jobs that settled at the current instant, by job key.
+    /// Inline: the clock moves on nearly every event, and few instants
+    /// settle a job.
+    #[inline]
     pub(super) fn write_settled(&mut self) {
-        if self.settled.is_empty() {
-            return;
+        if !self.settled.is_empty() {
+            self.write_settled_now();
         }
+    }
+
+    #[inline(never)]
+    fn write_settled_now(&mut self) {
         let mut settled = std::mem::take(&mut self.settled);
         settled.sort_by_key(|&j| self.job(j).key);
         for &j in &settled {
