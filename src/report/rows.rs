@@ -1,8 +1,9 @@
 //! Streaming CSV writers: `jobs.csv`, `drives.csv`, `timeseries.csv`, `events.csv`.
 //!
 //! Each writer writes its header when built and one line per `write` call.
-//! A line is built in one reused `String` and handed to the writer in one
-//! `write_all`, so a row costs no allocation once the buffer has grown.
+//! Lines are built in one reused buffer and handed to the writer 64 KiB at
+//! a time (and at `flush` and `finish`), so a row costs no allocation and
+//! no call into the writer.
 //! Columns are part of the contract (README, Outputs): new ones go at the end.
 
 use std::io::{self, Write};
@@ -69,6 +70,7 @@ impl<W: Write> JobsWriter<W> {
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
+        self.line.write_pending(&mut self.out)?;
         self.out.flush()
     }
 
@@ -93,12 +95,12 @@ impl<W: Write> JobsWriter<W> {
         line.text(job.deletion_reason.map_or("", |reason| reason.as_str()));
         line.days(job.end_to_end());
         line.events(job.events.iter());
-        self.out.write_all(line.end())
+        line.end(&mut self.out)
     }
 
     /// Flushes and hands back the writer.
     pub fn finish(self) -> io::Result<W> {
-        finish(self.out)
+        finish(self.out, self.line)
     }
 }
 
@@ -116,6 +118,7 @@ impl<W: Write> DrivesWriter<W> {
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
+        self.line.write_pending(&mut self.out)?;
         self.out.flush()
     }
 
@@ -139,12 +142,12 @@ impl<W: Write> DrivesWriter<W> {
         line.time(drive.shipped_back_at);
         line.time(drive.destroyed_at);
         line.time(drive.queued_at);
-        self.out.write_all(line.end())
+        line.end(&mut self.out)
     }
 
     /// Flushes and hands back the writer.
     pub fn finish(self) -> io::Result<W> {
-        finish(self.out)
+        finish(self.out, self.line)
     }
 }
 
@@ -162,6 +165,7 @@ impl<W: Write> TimeseriesWriter<W> {
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
+        self.line.write_pending(&mut self.out)?;
         self.out.flush()
     }
 
@@ -181,12 +185,12 @@ impl<W: Write> TimeseriesWriter<W> {
         line.uint(row.receiving_busy);
         line.uint(row.copy_busy);
         line.uint(row.packaging_busy);
-        self.out.write_all(line.end())
+        line.end(&mut self.out)
     }
 
     /// Flushes and hands back the writer.
     pub fn finish(self) -> io::Result<W> {
-        finish(self.out)
+        finish(self.out, self.line)
     }
 }
 
@@ -204,6 +208,7 @@ impl<W: Write> EventsWriter<W> {
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
+        self.line.write_pending(&mut self.out)?;
         self.out.flush()
     }
 
@@ -232,18 +237,24 @@ impl<W: Write> EventsWriter<W> {
         line.text(trace_state_name(event.from));
         line.text(trace_state_name(event.to));
         line.text(event.cause.as_str());
-        self.out.write_all(line.end())
+        line.end(&mut self.out)
     }
 
     /// Flushes and hands back the writer.
     pub fn finish(self) -> io::Result<W> {
-        finish(self.out)
+        finish(self.out, self.line)
     }
 }
 
-/// One CSV line being built: every field is appended followed by a comma,
-/// and `end` turns the last comma into the line break.
+/// Finished lines are handed to the writer this many bytes or more at a
+/// time: one `write_all` per line cost three calls through the layers of
+/// `PartWriter` and a copy into its buffer, for rows of ~200 bytes.
+const PENDING_BYTES: usize = 1 << 16;
+
+/// CSV lines being built: every field is appended followed by a comma, and
+/// `end` turns the last comma into the line break.
 struct Line {
+    /// Finished lines not yet written, then the line being built.
     text: Vec<u8>,
     timestamps: TimestampWriter,
     /// The timestamp field being written, counted from 0 at `begin`.
@@ -261,7 +272,6 @@ const TIME_FIELDS: usize = 8;
 
 impl Line {
     fn begin(&mut self) {
-        self.text.clear();
         self.time_field = 0;
     }
 
@@ -282,11 +292,12 @@ impl Line {
     /// Eight uppercase hexadecimal digits.
     fn hex8(&mut self, value: u32) {
         const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-        for shift in (0..8).rev() {
-            self.text
-                .push(DIGITS[(value >> (shift * 4)) as usize & 0xf]);
+        let mut field = [b','; 9];
+        for (position, digit) in field[..8].iter_mut().enumerate() {
+            let shift = 4 * (7 - position);
+            *digit = DIGITS[(value >> shift) as usize & 0xf];
         }
-        self.text.push(b',');
+        self.text.extend_from_slice(&field);
     }
 
     fn boolean(&mut self, value: bool) {
@@ -330,12 +341,25 @@ impl Line {
         self.text.push(b',');
     }
 
-    /// The finished line, with its line break.
-    fn end(&mut self) -> &[u8] {
+    /// Ends the line with its line break; hands the finished lines to `out`
+    /// once they reach `PENDING_BYTES`.
+    fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
         let comma = self.text.pop();
         debug_assert_eq!(comma, Some(b','));
         self.text.push(b'\n');
-        &self.text
+        if self.text.len() >= PENDING_BYTES {
+            self.write_pending(out)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Hands the finished lines to `out` (dropped on an error: the writer
+    /// reports its first error, and memory stays bounded).
+    fn write_pending(&mut self, out: &mut impl Write) -> io::Result<()> {
+        let result = out.write_all(&self.text);
+        self.text.clear();
+        result
     }
 }
 
@@ -345,7 +369,7 @@ fn start<W: Write>(mut out: W, clock: Clock, header: Option<&str>) -> io::Result
         out.write_all(b"\n")?;
     }
     let line = Line {
-        text: Vec::with_capacity(512),
+        text: Vec::with_capacity(PENDING_BYTES + 512),
         timestamps: TimestampWriter::new(clock),
         time_field: 0,
         recent: [None; TIME_FIELDS],
@@ -353,7 +377,8 @@ fn start<W: Write>(mut out: W, clock: Clock, header: Option<&str>) -> io::Result
     Ok((out, line))
 }
 
-fn finish<W: Write>(mut out: W) -> io::Result<W> {
+fn finish<W: Write>(mut out: W, mut line: Line) -> io::Result<W> {
+    line.write_pending(&mut out)?;
     out.flush()?;
     Ok(out)
 }
