@@ -263,25 +263,11 @@ fn digit_pair(n: u32) -> [u8; 2] {
     [DIGIT_PAIRS[index], DIGIT_PAIRS[index + 1]]
 }
 
-/// Appends `value` in decimal, as `value.to_string()` writes it.
-/// Hand-written because it runs for most fields of millions of rows, where
-/// `write!` and its formatting machinery show up.
-pub fn write_decimal(out: &mut Vec<u8>, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    while value >= 100 {
-        start -= 2;
-        digits[start..start + 2].copy_from_slice(&digit_pair((value % 100) as u32));
-        value /= 100;
-    }
-    if value >= 10 {
-        start -= 2;
-        digits[start..start + 2].copy_from_slice(&digit_pair(value as u32));
-    } else {
-        start -= 1;
-        digits[start] = b'0' + value as u8;
-    }
-    out.extend_from_slice(&digits[start..]);
+/// Appends `value` in decimal, as `value.to_string()` writes it, with
+/// `itoa` (four digits a step): it runs for most fields of millions of
+/// rows, where `write!` and its formatting machinery show up.
+pub fn write_decimal(out: &mut Vec<u8>, value: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// `YYYY-MM-DDT` for a four-digit year.
