@@ -164,7 +164,7 @@ pub fn drive_record(replication: u32, drive: &Drive) -> DriveRecord {
         } else {
             Disposition::NeverArrived
         }),
-        data_bytes: drive.data_bytes,
+        data_bytes: drive.fate.data_bytes,
         bytes_succeeded: drive.bytes_succeeded,
         copy_outcome: drive.copy_outcome,
         arrived_at: drive.arrived_at,

@@ -189,11 +189,11 @@ impl<S: RecordSink> Engine<S> {
         let (outcome, bytes) = if draw < p_errors {
             (CopyOutcome::Errors, drive.final_bytes(p_errors))
         } else if draw < p_warnings {
-            (CopyOutcome::Warnings, drive.data_bytes)
+            (CopyOutcome::Warnings, drive.fate.data_bytes)
         } else if draw < p_info {
-            (CopyOutcome::Info, drive.data_bytes)
+            (CopyOutcome::Info, drive.fate.data_bytes)
         } else {
-            (CopyOutcome::Ok, drive.data_bytes)
+            (CopyOutcome::Ok, drive.fate.data_bytes)
         };
         drive.copy_outcome = outcome;
         drive.bytes_succeeded = drive.bytes_succeeded.max(bytes);
