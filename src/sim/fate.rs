@@ -79,17 +79,20 @@ pub struct DriveFate {
     pub throughput_mb_s: [f64; 2],
 }
 
-/// Whether and when a customer answers one operator contact.
+/// Whether and when a customer answers one operator contact: the delay of
+/// the answer, `None` when the customer never answers (8 bytes, where a flag
+/// beside the delay took 16).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct ContactAnswer {
-    pub answers: bool,
-    pub delay: SimDuration,
-}
+pub struct ContactAnswer(Option<SimDuration>);
 
 impl ContactAnswer {
+    pub fn new(answers: bool, delay: SimDuration) -> ContactAnswer {
+        ContactAnswer(answers.then_some(delay))
+    }
+
     /// The delay of an answer that comes within `window`, else `None`.
     pub fn within(self, window: SimDuration) -> Option<SimDuration> {
-        (self.answers && self.delay <= window).then_some(self.delay)
+        self.0.filter(|&delay| delay <= window)
     }
 }
 
@@ -217,7 +220,7 @@ pub fn draw_answer<R: Rng>(rng: &mut R, scenario: &Scenario) -> ContactAnswer {
     let customer = &scenario.customer;
     let answers = rng.random::<f64>() < customer.response_probability.get();
     let delay = customer.response_delay.sample(rng);
-    ContactAnswer { answers, delay }
+    ContactAnswer::new(answers, delay)
 }
 
 /// A uniform draw in the open interval (0, 1).
