@@ -49,6 +49,7 @@ use crate::time::SimTime;
 
 pub use engine::{Engine, Mode, OUTSIDE_ROOT_BASE, serving_end};
 pub use queue::EventQueue;
+pub use settle::SettledJob;
 pub use sink::RecordSink;
 pub use streams::{JobKey, JobKeyError, Purpose, StreamFactory};
 pub use view::LiveJob;

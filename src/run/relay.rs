@@ -19,7 +19,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread;
 
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
-use crate::sim::RecordSink;
+use crate::sim::{RecordSink, SettledJob};
 use crate::time::SimTime;
 
 /// Batches filled and waiting for the writer at most.
@@ -46,6 +46,9 @@ struct Batch {
     calls: Vec<Call>,
     /// Drive rows of the `Call::Job`s, each job's a range of it.
     drives: Vec<DriveRecord>,
+    /// The jobs of the `Call::Settled`s, in order (apart from `calls`, which
+    /// would otherwise each take a job's size).
+    settled: Vec<SettledJob>,
 }
 
 enum Call {
@@ -53,6 +56,8 @@ enum Call {
         job: JobRecord,
         drives: Range<usize>,
     },
+    /// The next of `Batch::settled`.
+    Settled,
     Timeseries(TimeseriesRow),
     Trace(TraceEvent),
     Watermark(SimTime),
@@ -106,15 +111,23 @@ fn write_batches<S: RecordSink>(
     empty: &Sender<Batch>,
     stopped: &AtomicBool,
 ) -> S {
+    // The drive rows of a settled job, made here.
+    let mut drive_rows = Vec::new();
     for mut batch in full {
+        let mut settled = batch.settled.drain(..);
         for call in batch.calls.drain(..) {
             match call {
                 Call::Job { job, drives } => inner.job(job, &batch.drives[drives]),
+                Call::Settled => {
+                    let job = settled.next().expect("a settled job per call");
+                    inner.settled(job, &mut drive_rows);
+                }
                 Call::Timeseries(row) => inner.timeseries(&row),
                 Call::Trace(event) => inner.trace(&event),
                 Call::Watermark(time) => inner.watermark(time),
             }
         }
+        drop(settled);
         batch.drives.clear();
         stopped.store(inner.stopped(), Ordering::Relaxed);
         // The engine may be done and gone: then the batch is simply dropped.
@@ -157,6 +170,11 @@ impl RecordSink for Relay<'_> {
         self.batch.drives.extend_from_slice(drives);
         let drives = start..self.batch.drives.len();
         self.push(Call::Job { job, drives });
+    }
+
+    fn settled(&mut self, job: SettledJob, _drives: &mut Vec<DriveRecord>) {
+        self.batch.settled.push(job);
+        self.push(Call::Settled);
     }
 
     fn timeseries(&mut self, row: &TimeseriesRow) {

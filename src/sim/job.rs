@@ -400,16 +400,14 @@ impl JobSlab {
         }
     }
 
-    /// Drops the job where it lies (moving it out would copy it whole);
-    /// its slot is free for the next job.
-    pub fn remove(&mut self, j: JobRef) {
-        let slot = &mut self.slots[j.slot as usize];
-        assert!(slot.is_some(), "live job");
-        *slot = None;
+    /// Takes the job out; its slot is free for the next job.
+    pub fn remove(&mut self, j: JobRef) -> Job {
+        let job = self.slots[j.slot as usize].take().expect("live job");
         let generation = &mut self.generations[j.slot as usize];
         *generation = generation.wrapping_add(1);
         self.free.push(j.slot);
         self.live -= 1;
+        job
     }
 
     /// `j` still names the job it was made for.

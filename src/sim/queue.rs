@@ -166,6 +166,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.fill_near();
         let entry = if self.current_is_next()? {

@@ -66,11 +66,39 @@ impl<S: RecordSink> Engine<S> {
     }
 
     fn write_job(&mut self, j: JobRef) {
-        let replication = self.replication;
-        let job = self.jobs.get_mut(j);
-        let mut drive_records = std::mem::take(&mut self.drive_records);
-        drive_records.clear();
-        drive_records.extend(
+        let job = self.jobs.remove(j);
+        if let Some(names) = &mut self.names
+            && names.get(&job.name) == Some(&j)
+        {
+            names.remove(&job.name);
+        }
+        self.jobs_written += 1;
+        let settled = SettledJob {
+            replication: self.replication,
+            job,
+        };
+        self.sink.settled(settled, &mut self.drive_records);
+    }
+}
+
+/// A job that settled, as the engine held it, on its way to become rows
+/// (`RecordSink::settled`). Making the rows is left to the sink, so that a
+/// sink on a thread of its own (`run::Relay`) makes them there.
+pub struct SettledJob {
+    replication: u32,
+    job: Job,
+}
+
+impl SettledJob {
+    /// Makes the job's row and its drives' (in `drives`, emptied first) and
+    /// hands them to `sink.job`.
+    pub fn write_to<S: RecordSink + ?Sized>(self, sink: &mut S, drives: &mut Vec<DriveRecord>) {
+        let SettledJob {
+            replication,
+            mut job,
+        } = self;
+        drives.clear();
+        drives.extend(
             job.drives
                 .iter()
                 .filter(|drive| drive.exists)
@@ -78,16 +106,9 @@ impl<S: RecordSink> Engine<S> {
         );
         let name = std::mem::take(&mut job.name);
         let history = job.history.take();
-        let record = job_record(replication, job, name, history);
-        self.jobs.remove(j);
-        if let Some(names) = &mut self.names
-            && names.get(&record.name) == Some(&j)
-        {
-            names.remove(&record.name);
-        }
-        self.jobs_written += 1;
-        self.sink.job(record, &drive_records);
-        self.drive_records = drive_records;
+        let record = job_record(replication, &job, name, history);
+        drop(job);
+        sink.job(record, drives);
     }
 }
 

@@ -1,12 +1,20 @@
 //! `RecordSink`: where the engine's finished rows go, in row order.
 
 use crate::record::{DriveRecord, JobRecord, TimeseriesRow, TraceEvent};
+use crate::sim::settle::SettledJob;
 use crate::time::SimTime;
 
 /// Where finished rows go. Called in row order.
 pub trait RecordSink {
     /// A settled job and its drives (listed, extra, received export drives).
     fn job(&mut self, job: JobRecord, drives: &[DriveRecord]);
+    /// A settled job as the engine held it, to become the rows `job` takes.
+    /// The default makes them at once (`drives` is a buffer to reuse for
+    /// the drive rows); `run::Relay` sends the job to its writer thread and
+    /// makes them there, off the engine's thread.
+    fn settled(&mut self, job: SettledJob, drives: &mut Vec<DriveRecord>) {
+        job.write_to(self, drives);
+    }
     /// A daily snapshot.
     fn timeseries(&mut self, row: &TimeseriesRow);
     /// Whether `trace` should be called at all (it costs a string per transition).
@@ -31,6 +39,10 @@ pub trait RecordSink {
 impl<T: RecordSink + ?Sized> RecordSink for &mut T {
     fn job(&mut self, job: JobRecord, drives: &[DriveRecord]) {
         (**self).job(job, drives);
+    }
+
+    fn settled(&mut self, job: SettledJob, drives: &mut Vec<DriveRecord>) {
+        (**self).settled(job, drives);
     }
 
     fn timeseries(&mut self, row: &TimeseriesRow) {
