@@ -323,12 +323,12 @@ pub fn job_drives(
 pub fn job_name(key: JobKey) -> String {
     // `format!("job-{:07}", root)` (and `-r{generation}`) without the
     // formatting machinery, which showed in profiles at one call per job.
-    let mut digits = Vec::with_capacity(20);
-    write_decimal(&mut digits, key.root);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(key.root).as_bytes();
     let mut name = Vec::with_capacity(24);
     name.extend_from_slice(b"job-");
     name.resize(name.len() + 7usize.saturating_sub(digits.len()), b'0');
-    name.extend_from_slice(&digits);
+    name.extend_from_slice(digits);
     if key.generation > 0 {
         name.extend_from_slice(b"-r");
         write_decimal(&mut name, u64::from(key.generation));
