@@ -76,7 +76,8 @@ pub struct Engine<S: RecordSink> {
     pub(super) names: Option<BTreeMap<String, JobRef>>,
     /// The next root index for a job created from outside without a key.
     pub(super) next_outside_root: u64,
-    /// Reused buffer for a job's drive rows.
+    /// Reused buffer for a job's drive rows, for a sink that makes them at
+    /// once (`RecordSink::settled`).
     pub(super) drive_records: Vec<DriveRecord>,
     pub(super) events_handled: u64,
     /// Fates of the arrivals drawn on another thread (a batch run's).

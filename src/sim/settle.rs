@@ -1,4 +1,6 @@
 //! Settling: a job leaves memory as a `JobRecord` with its `DriveRecord`s.
+//! The engine hands the sink the job itself (`SettledJob`); the sink makes
+//! the rows (`SettledJob::write_to`), at once or on its own thread.
 //!
 //! Jobs that settled at one instant are written once the clock moves past
 //! it, in job-key order; at the end of the run every job still in memory is
