@@ -2,8 +2,8 @@
 //!
 //! Each writer writes its header when built and one line per `write` call.
 //! Lines are built in one reused buffer and handed to the writer 64 KiB at
-//! a time (and at `flush` and `finish`), so a row costs no allocation and
-//! no call into the writer.
+//! a time (and the rest at `finish`), so a row costs no allocation and no
+//! call into the writer.
 //! Columns are part of the contract (README, Outputs): new ones go at the end.
 
 use std::io::{self, Write};
@@ -69,11 +69,6 @@ impl<W: Write> JobsWriter<W> {
         JobsWriter { out, line }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.line.write_pending(&mut self.out)?;
-        self.out.flush()
-    }
-
     pub fn write(&mut self, job: &JobRecord) -> io::Result<()> {
         let line = &mut self.line;
         line.begin();
@@ -115,11 +110,6 @@ impl<W: Write> DrivesWriter<W> {
     pub fn continuing(out: W, clock: Clock) -> DrivesWriter<W> {
         let (out, line) = start(out, clock, None).expect("writes nothing");
         DrivesWriter { out, line }
-    }
-
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.line.write_pending(&mut self.out)?;
-        self.out.flush()
     }
 
     /// Writes one drive of the job named `job`.
@@ -164,11 +154,6 @@ impl<W: Write> TimeseriesWriter<W> {
         TimeseriesWriter { out, line }
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.line.write_pending(&mut self.out)?;
-        self.out.flush()
-    }
-
     pub fn write(&mut self, row: &TimeseriesRow) -> io::Result<()> {
         let line = &mut self.line;
         line.begin();
@@ -205,11 +190,6 @@ impl<W: Write> EventsWriter<W> {
     pub fn continuing(out: W, clock: Clock) -> EventsWriter<W> {
         let (out, line) = start(out, clock, None).expect("writes nothing");
         EventsWriter { out, line }
-    }
-
-    pub fn flush(&mut self) -> io::Result<()> {
-        self.line.write_pending(&mut self.out)?;
-        self.out.flush()
     }
 
     /// Writes one transition; `entity` is `drive` when the event names a
@@ -342,7 +322,7 @@ impl Line {
     }
 
     /// Ends the line with its line break; hands the finished lines to `out`
-    /// once they reach `PENDING_BYTES`.
+    /// once they reach `PENDING_BYTES` (`finish` hands over the rest).
     fn end(&mut self, out: &mut impl Write) -> io::Result<()> {
         let comma = self.text.pop();
         debug_assert_eq!(comma, Some(b','));

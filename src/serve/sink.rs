@@ -8,7 +8,7 @@
 //! more is written to that file after it.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::path::PathBuf;
 
 use crate::output_dir::StagedDir;
@@ -61,9 +61,9 @@ impl ServeSink {
             return Err(error);
         }
         let dir = &self.dir;
+        // `finish` writes what is pending and flushes.
         let flush = |out: io::Result<Out>, name: &str| -> Result<(), ServeError> {
-            out.and_then(|mut out| out.flush())
-                .map_err(io_error(dir, name))
+            out.map(drop).map_err(io_error(dir, name))
         };
         flush(self.jobs.finish(), "jobs.csv")?;
         flush(self.drives.finish(), "drives.csv")?;
