@@ -7,6 +7,9 @@
 //! (49.7 days, nearly every one) in 4 bytes, the others in 8. A float of
 //! days would take 8 bytes each, and integers sort faster.
 //!
+//! Zeros are only counted: most queue waits are zero where servers are
+//! plentiful, and a count keeps their place in the order all the same.
+//!
 //! Nothing is lost: a value in days is computed from its milliseconds when
 //! it is read (`SimDuration::as_days_f64`), exactly as it would have been
 //! when it was measured, and the order of milliseconds is the order of days.
@@ -16,7 +19,9 @@ use crate::time::SimDuration;
 /// Durations in the order they were added.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Durations {
-    /// Values in `[0, 2^32)` ms.
+    /// How many values are 0 ms.
+    zeros: usize,
+    /// Values in `[1, 2^32)` ms.
     short: Vec<u32>,
     /// Every other value [ms].
     long: Vec<i64>,
@@ -31,6 +36,7 @@ impl Durations {
     /// Adds one duration (of any sign).
     pub fn push(&mut self, duration: SimDuration) {
         match u32::try_from(duration.ms()) {
+            Ok(0) => self.zeros += 1,
             Ok(ms) => self.short.push(ms),
             Err(_) => self.long.push(duration.ms()),
         }
@@ -38,7 +44,7 @@ impl Durations {
 
     /// How many durations were added.
     pub fn len(&self) -> usize {
-        self.short.len() + self.long.len()
+        self.zeros + self.short.len() + self.long.len()
     }
 
     /// Whether none was added.
@@ -56,6 +62,7 @@ impl Durations {
         radsort::sort(&mut self.long);
         let negative = self.long.partition_point(|&ms| ms < 0);
         SortedDurations {
+            zeros: self.zeros,
             short: self.short,
             long: self.long,
             negative,
@@ -66,6 +73,8 @@ impl Durations {
 /// Durations in ascending order, read by rank.
 #[derive(Clone, Debug, Default)]
 pub struct SortedDurations {
+    zeros: usize,
+    /// Sorted, each at least 1 ms.
     short: Vec<u32>,
     /// Sorted: the `negative` values below zero, then those of 2^32 ms or more.
     long: Vec<i64>,
@@ -75,7 +84,7 @@ pub struct SortedDurations {
 impl SortedDurations {
     /// How many durations there are.
     pub fn len(&self) -> usize {
-        self.short.len() + self.long.len()
+        self.zeros + self.short.len() + self.long.len()
     }
 
     /// Whether there are none.
@@ -87,10 +96,12 @@ impl SortedDurations {
     pub fn get(&self, rank: usize) -> SimDuration {
         let ms = if rank < self.negative {
             self.long[rank]
-        } else if rank < self.negative + self.short.len() {
-            i64::from(self.short[rank - self.negative])
+        } else if rank < self.negative + self.zeros {
+            0
+        } else if rank < self.negative + self.zeros + self.short.len() {
+            i64::from(self.short[rank - self.negative - self.zeros])
         } else {
-            self.long[rank - self.short.len()]
+            self.long[rank - self.zeros - self.short.len()]
         };
         SimDuration::from_ms(ms)
     }
@@ -101,6 +112,7 @@ impl SortedDurations {
         negative
             .iter()
             .copied()
+            .chain(std::iter::repeat_n(0, self.zeros))
             .chain(self.short.iter().map(|&ms| i64::from(ms)))
             .chain(long.iter().copied())
             .map(SimDuration::from_ms)
@@ -113,7 +125,7 @@ mod tests {
 
     #[test]
     fn ranks_run_over_negative_short_and_long_values_in_order() {
-        let values = [5, -3, 1 << 40, 0, u32::MAX as i64, 1 << 32, -1 << 40, 17, 5];
+        let values = [5, -3, 1 << 40, 0, u32::MAX as i64, 1 << 32, -1 << 40, 17, 0, 5];
         let mut durations = Durations::new();
         for ms in values {
             durations.push(SimDuration::from_ms(ms));
@@ -131,11 +143,15 @@ mod tests {
     }
 
     #[test]
-    fn values_under_two_to_the_32_ms_take_four_bytes() {
+    fn zeros_are_counted_and_values_under_two_to_the_32_ms_take_four_bytes() {
         let mut durations = Durations::new();
         durations.push(SimDuration::from_ms(u32::MAX as i64));
         durations.push(SimDuration::from_ms(1 << 32));
-        assert_eq!((durations.short.len(), durations.long.len()), (1, 1));
+        durations.push(SimDuration::ZERO);
+        assert_eq!(
+            (durations.zeros, durations.short.len(), durations.long.len()),
+            (1, 1, 1)
+        );
     }
 
     #[test]
