@@ -181,7 +181,7 @@ impl<S: RecordSink> Engine<S> {
         if let Some(next) = self.queue.peek_near()
             && let Some(j) = next.job()
         {
-            self.jobs.prefetch(j, next.drive());
+            self.jobs.prefetch(j, next.drives_read());
         }
         // And the slot entry of the event after it, which the prefetch
         // above reads for the drives' address when that event is next.

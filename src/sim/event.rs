@@ -106,6 +106,20 @@ pub enum DestroyGroup {
     Stray(u8),
 }
 
+/// Which of a job's drives an event reads (`Event::drives_read`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrivesRead {
+    /// None, or only on a rare path (a deadline that finds the package
+    /// overdue).
+    None,
+    /// This one.
+    One(u8),
+    /// Each of them (a package received, copies opened, drives shipped back).
+    All,
+    /// Some, or none, depending on the job.
+    Some,
+}
+
 impl Event {
     /// The job the event concerns, if any.
     pub fn job(self) -> Option<JobRef> {
@@ -136,16 +150,27 @@ impl Event {
         }
     }
 
-    /// The drive the event concerns, if it is about one drive.
-    pub fn drive(self) -> Option<u8> {
+    /// Which of its job's drives handling the event reads, for fetching
+    /// them ahead (`JobSlab::prefetch`). A hint: a path that reads more
+    /// only waits for memory.
+    pub fn drives_read(self) -> DrivesRead {
         match self {
             Event::LateDriveDelivered(_, d)
             | Event::ReceiveReady(_, Package::LateDrive(d))
             | Event::ReceiveDone(_, Package::LateDrive(d))
             | Event::CopyDone(_, d)
             | Event::DriveFault(_, d)
-            | Event::DriveFaultEnd(_, d, _) => Some(d),
-            _ => None,
+            | Event::DriveFaultEnd(_, d, _) => DrivesRead::One(d),
+            Event::PackageDelivered(_)
+            | Event::ReceiveDone(_, Package::Main)
+            | Event::CopyLagDone(_)
+            | Event::PackagingDone(_, Shipment::Job | Shipment::Orphans) => DrivesRead::All,
+            Event::Customer(..)
+            | Event::CreatingTimeout(..)
+            | Event::ShippingDeadline(..)
+            | Event::ReceiveReady(_, Package::Main)
+            | Event::RetentionOver(_) => DrivesRead::None,
+            _ => DrivesRead::Some,
         }
     }
 
