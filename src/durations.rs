@@ -125,7 +125,18 @@ mod tests {
 
     #[test]
     fn ranks_run_over_negative_short_and_long_values_in_order() {
-        let values = [5, -3, 1 << 40, 0, u32::MAX as i64, 1 << 32, -1 << 40, 17, 0, 5];
+        let values = [
+            5,
+            -3,
+            1 << 40,
+            0,
+            u32::MAX as i64,
+            1 << 32,
+            -1 << 40,
+            17,
+            0,
+            5,
+        ];
         let mut durations = Durations::new();
         for ms in values {
             durations.push(SimDuration::from_ms(ms));
