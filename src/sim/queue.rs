@@ -401,6 +401,22 @@ mod tests {
     }
 
     #[test]
+    fn a_bucket_sorted_by_radix_pops_in_time_order_and_fifo_among_ties() {
+        // Every event lands in the bucket after the first, so that bucket
+        // holds twice `RADIX_SORT_FROM` events when the clock reaches it.
+        let mut queue = EventQueue::new(SimTime::from_ms(1 << 20), SimDuration::from_ms(1 << 16));
+        let events = 2 * RADIX_SORT_FROM;
+        let time = |index: usize| SimTime::from_ms((1 << 16) + (index * 7919 % 64) as i64);
+        for index in 0..events {
+            queue.push(time(index), index);
+        }
+        let mut expected: Vec<_> = (0..events).map(|index| (time(index), index)).collect();
+        expected.sort_by_key(|&(time, index)| (time, index));
+        let order: Vec<_> = std::iter::from_fn(|| queue.pop()).collect();
+        assert_eq!(order, expected);
+    }
+
+    #[test]
     fn events_after_the_end_are_dropped() {
         let mut queue = queue();
         queue.push(SimTime::from_ms(1_001), "never");
