@@ -109,14 +109,11 @@ pub enum DestroyGroup {
 /// Which of a job's drives an event reads (`Event::drives_read`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DrivesRead {
-    /// None, or only on a rare path (a deadline that finds the package
-    /// overdue).
-    None,
     /// This one.
     One(u8),
     /// Each of them (a package received, copies opened, drives shipped back).
     All,
-    /// Some, or none, depending on the job.
+    /// Some, or none, depending on the job and the path.
     Some,
 }
 
@@ -165,11 +162,6 @@ impl Event {
             | Event::ReceiveDone(_, Package::Main)
             | Event::CopyLagDone(_)
             | Event::PackagingDone(_, Shipment::Job | Shipment::Orphans) => DrivesRead::All,
-            Event::Customer(..)
-            | Event::CreatingTimeout(..)
-            | Event::ShippingDeadline(..)
-            | Event::ReceiveReady(_, Package::Main)
-            | Event::RetentionOver(_) => DrivesRead::None,
             _ => DrivesRead::Some,
         }
     }

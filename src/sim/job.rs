@@ -420,8 +420,8 @@ impl JobSlab {
 
     /// Asks the processor to bring `j`'s slot and the drives its next event
     /// reads into cache ahead of their use (a hint: a stale `j` only wastes
-    /// it): one drive's lines, the whole list, none, or, where the event
-    /// may read some, the first drive's.
+    /// it): one drive's lines, the whole list, or, where the event may read
+    /// some, the first drive's.
     pub fn prefetch(&self, j: JobRef, drives: DrivesRead) {
         let slot = j.slot as usize;
         if let (Some(job), Some(&(start, bytes))) =
@@ -430,7 +430,6 @@ impl JobSlab {
             let job = (job as *const Option<Job>).cast::<u8>();
             prefetch_lines(job, std::mem::size_of::<Option<Job>>());
             let (offset, length) = match drives {
-                DrivesRead::None => return,
                 DrivesRead::One(d) => {
                     let size = std::mem::size_of::<Drive>();
                     (usize::from(d) * size, size)
